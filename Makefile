@@ -1,0 +1,31 @@
+# Intra-host migration for confidential VMs: patch queue and test pipeline.
+# See README.md.  Every target is a thin wrapper around scripts/.
+
+.PHONY: help run check vmtest tree export clean distclean
+
+help:
+	@sed -n 's/^## //p' README.md
+
+run:
+	@scripts/run.sh
+
+check:
+	@scripts/check.sh
+
+vmtest:
+	@TESTS="$(TESTS)" scripts/vmtest.sh
+
+tree:
+	@FORCE=$(FORCE) scripts/tree.sh
+
+export:
+	@python3 scripts/queue.py export
+
+clean:
+	rm -rf build/obj-test build/obj-modular build/selftests build/initramfs* \
+		build/check build/vmtest build/run build/logs
+
+distclean:
+	@python3 scripts/queue.py is-synced 2>/dev/null || [ ! -d build/linux ] || \
+		[ -n "$(FORCE)" ] || { echo "build/linux has unexported work: make export, or FORCE=1"; exit 1; }
+	rm -rf build

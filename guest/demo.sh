@@ -1,0 +1,15 @@
+#!/bin/sh
+# "make run" demo inside the guest: what the host kernel offers for
+# intra-host migration, and one move attempt per interesting case.
+p() { cat "/sys/module/$1/parameters/$2" 2>/dev/null || echo '?'; }
+
+echo "guest kernel: $(uname -r), $(grep -c ^processor /proc/cpuinfo) vCPUs, CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+if [ -d /sys/module/kvm_amd ]; then
+	echo "kvm_amd: loaded (npt=$(p kvm_amd npt) nrips=$(p kvm_amd nrips) sev=$(p kvm_amd sev) sev_es=$(p kvm_amd sev_es) sev_snp=$(p kvm_amd sev_snp))"
+else
+	echo "kvm_amd: NOT loaded"
+	dmesg | grep -i -E 'kvm|svm' | tail -5
+	exit 1
+fi
+dmesg | grep -E 'kvm_amd|SEV' | sed 's/^\[[^]]*\] /  dmesg: /' | head -8
+exec /kvm/kvm-mig-probe

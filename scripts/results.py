@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Merge the JSON lines of one run into results.json and print the summary.
+
+usage: results.py PARTS RESULTS_JSON
+
+The last line printed is exactly "N passed, N failed, N skipped"; xfail
+(known failures, see known-failures) is counted apart and printed before
+it.  Exit status 1 if anything failed or nothing ran.
+"""
+
+import json
+import os
+import sys
+
+
+def main():
+    parts, out = sys.argv[1], sys.argv[2]
+    tests = []
+    if os.path.exists(parts):
+        with open(parts) as f:
+            tests = [json.loads(l) for l in f if l.strip()]
+    base = "unknown"
+    base_id = os.path.join(os.path.dirname(os.path.dirname(out)), "base.id")
+    if os.path.exists(base_id):
+        with open(base_id) as f:
+            pkg, ver, sha = f.read().split()
+        base = "%s %s (sha256 %s)" % (pkg, ver, sha)
+
+    count = {"pass": 0, "fail": 0, "skip": 0, "xfail": 0}
+    sub = {"pass": 0, "fail": 0, "skip": 0}
+    by_kind = {}
+    for t in tests:
+        count[t["result"]] += 1
+        k = by_kind.setdefault(t["kind"], {"pass": 0, "fail": 0, "skip": 0,
+                                           "xfail": 0})
+        k[t["result"]] += 1
+        for r in sub:
+            sub[r] += t.get("subtests", {}).get(r, 0)
+    summary = dict(count)
+    summary["total"] = len(tests)
+    summary["seconds"] = round(sum(t.get("seconds", 0) for t in tests), 1)
+    summary["by_kind"] = by_kind
+    summary["subtests"] = sub
+    summary["xpass"] = [t["name"] for t in tests if t.get("xpass")]
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump({"base": base, "tests": tests, "summary": summary}, f,
+                  indent=1)
+        f.write("\n")
+
+    print()
+    print("==> results (%s)" % os.path.relpath(out))
+    for kind in sorted(by_kind):
+        k = by_kind[kind]
+        print("    %-9s %3d pass %3d fail %3d skip %3d xfail" % (
+            kind, k["pass"], k["fail"], k["skip"], k["xfail"]))
+    print("    subtests  %3d pass %3d fail %3d skip" % (
+        sub["pass"], sub["fail"], sub["skip"]))
+    fails = [t for t in tests if t["result"] == "fail"]
+    for t in fails:
+        print("    FAILED: %s (%s)%s" % (t["name"], t["kind"],
+              ": " + t["detail"].splitlines()[0] if t.get("detail") else ""))
+    for t in tests:
+        if t.get("xpass"):
+            print("    NOTE: %s is in known-failures but passed" % t["name"])
+    if count["xfail"]:
+        names = ", ".join(t["name"] for t in tests if t["result"] == "xfail")
+        print("%d xfailed (known failures under TCG: %s)" % (count["xfail"],
+                                                           names))
+    print("%d passed, %d failed, %d skipped" % (count["pass"], count["fail"],
+                                                count["skip"]))
+    return 1 if count["fail"] or not tests else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

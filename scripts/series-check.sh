@@ -1,0 +1,107 @@
+#!/bin/bash
+# Series checks on build/linux (which must match the queue):
+#   - checkpatch.pl --strict on every patch (series and test patches);
+#   - the kernel builds with configs/modular.config at the base and after
+#     each series patch (bisectability), in a separate worktree so the
+#     test kernel's incremental build is not disturbed;
+#   - W=1 C=2 (gcc extra warnings + sparse) adds no new warnings in the
+#     directories the series touches.
+# Results are appended to $PARTS.
+. "$(dirname "$0")/common.sh"
+: "${PARTS:?}"
+
+status=0
+
+stage "checkpatch --strict"
+n=0
+for d in patches test-patches; do
+	while read -r p; do
+		[ -n "$p" ] && [ "${p:0:1}" != "#" ] || continue
+		n=$((n + 1))
+		t0=$(now)
+		log=$LOGS/checkpatch-$p.log
+		if (cd "$TREE" && ./scripts/checkpatch.pl --strict --quiet \
+			--ignore UNKNOWN_COMMIT_ID "$TOP/$d/$p") >"$log" 2>&1; then
+			result "checkpatch: $d/$p" static pass "$(elapsed "$t0")"
+		else
+			sed 's/^/    /' "$log" | head -40
+			result "checkpatch: $d/$p" static fail "$(elapsed "$t0")" \
+				"$(grep -E '^(ERROR|WARNING|CHECK)' "$log" | head -5)"
+			status=1
+		fi
+	done <"$TOP/$d/series"
+done
+say "    $n patches checked"
+
+if [ ! -d "$BISECT" ]; then
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$BISECT" base
+fi
+mapfile -t steps < <(echo "$(git -C "$TREE" rev-parse base) base"; python3 "$TOP/scripts/queue.py" commits)
+
+# Sparse and W=1 warnings of the directories the series touches (always
+# KVM's), as "file: message" lines without line numbers, sorted.
+sparse_dirs() {
+	{
+		echo arch/x86/kvm
+		git -C "$TREE" diff --name-only base "${steps[-1]%% *}" -- '*.c' |
+			grep -v '^tools/' | xargs -r -n1 dirname
+	} | sort -u | grep -v '^virt/kvm$' || true
+}
+warnings() {
+	local tag=$1 dirs
+	mapfile -t dirs < <(sparse_dirs)
+	local t0; t0=$(now)
+	SRC=$BISECT kmake "$OBJ_MOD" W=1 C=2 KCFLAGS=-Wno-error \
+		"${dirs[@]/%//}" >"$LOGS/sparse-$tag.log" 2>&1 || true
+	grep -E ': (warning|error):' "$LOGS/sparse-$tag.log" |
+		sed -E 's/^([^:]+):[0-9]+(:[0-9]+)?: /\1: /' | LC_ALL=C sort
+}
+
+stage "bisectability: configs/modular.config after each of ${#steps[@]} steps (base + series)"
+i=0
+for s in "${steps[@]}"; do
+	rev=${s%% *} name=${s#* }
+	t0=$(now)
+	git -C "$BISECT" checkout -q --detach "$rev"
+	log=$LOGS/build-modular-$i.log
+	if SRC=$BISECT "$TOP/scripts/kconfig.sh" "$OBJ_MOD" "$TOP/configs/modular.config" >"$log" 2>&1 &&
+	   SRC=$BISECT kmake "$OBJ_MOD" >>"$log" 2>&1; then
+		say "    ok    $name ($(elapsed "$t0") s)"
+		result "build: $name (modular.config)" build pass "$(elapsed "$t0")"
+	else
+		say "    FAIL  $name; last lines of ${log#"$TOP"/}:"
+		grep -E 'error|Error|ERROR' "$log" | head -20 | sed 's/^/      /'
+		result "build: $name (modular.config)" build fail "$(elapsed "$t0")" \
+			"$(grep -m3 -E 'error:|ERROR' "$log")"
+		status=1
+	fi
+	if [ $i -eq 0 ]; then
+		stage "W=1 C=2 (sparse) baseline at base"
+		t0=$(now)
+		key=$(cat "$BUILD/base.id" "$TOP/configs/modular.config" <(sparse_dirs) | sha256sum | cut -c1-16)
+		cache=$CCACHE_DIR/../sparse-base-$key.txt
+		if [ ! -f "$cache" ]; then
+			warnings base >"$cache.tmp" && mv "$cache.tmp" "$cache"
+		fi
+		cp "$cache" "$BUILD/sparse-base.txt"
+		say "    $(wc -l <"$BUILD/sparse-base.txt") warnings at base in $(sparse_dirs | tr '\n' ' ')($(elapsed "$t0") s)"
+	fi
+	i=$((i + 1))
+done
+
+stage "W=1 C=2 (sparse) at the end of the series"
+t0=$(now)
+warnings tip >"$BUILD/sparse-tip.txt"
+new=$(LC_ALL=C comm -13 "$BUILD/sparse-base.txt" "$BUILD/sparse-tip.txt")
+if [ -z "$new" ]; then
+	say "    no new warnings ($(wc -l <"$BUILD/sparse-tip.txt") at the tip, $(wc -l <"$BUILD/sparse-base.txt") at base)"
+	result "sparse + W=1: no new warnings" static pass "$(elapsed "$t0")"
+else
+	say "    NEW warnings:"
+	printf '%s\n' "$new" | sed 's/^/      /'
+	result "sparse + W=1: no new warnings" static fail "$(elapsed "$t0")" "$new"
+	status=1
+fi
+git -C "$BISECT" checkout -q --detach base
+exit $status

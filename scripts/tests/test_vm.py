@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Unit tests of the pipeline's parsers (run by make check)."""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import vm  # noqa: E402
+
+
+class Ktap(unittest.TestCase):
+    def test_selftest_counts(self):
+        out = ["TAP version 13", "1..4", "ok 1 a", "not ok 2 b",
+               "ok 3 c # SKIP no SEV", "ok 4 d # XFAIL known",
+               "# ok 5 commented out", "  ok 1 nested"]
+        self.assertEqual(vm.ktap_counts(out),
+                         {"pass": 2, "fail": 1, "skip": 1})
+
+    def test_kunit_suite(self):
+        res = ["    KTAP version 1", "    # Subtest: s", "    1..3",
+               "        KTAP version 1", "        # Subtest: param",
+               "        ok 1 p1", "        not ok 2 p2",
+               "    not ok 1 param", "    ok 2 two",
+               "    ok 3 three # SKIP why", "not ok 1 s"]
+        r, c, _ = vm.kunit_result("s", res)
+        self.assertEqual(r, "fail")
+        self.assertEqual(c, {"pass": 1, "fail": 1, "skip": 1})
+        r, c, _ = vm.kunit_result("s", ["    ok 1 a", "ok 1 s"])
+        self.assertEqual((r, c["pass"]), ("pass", 1))
+        r, _, _ = vm.kunit_result("s", ["    ok 1 a # SKIP", "ok 1 s # SKIP"])
+        self.assertEqual(r, "skip")
+        r, _, why = vm.kunit_result("s", ["garbage"])
+        self.assertEqual(r, "fail")
+        self.assertTrue(why)
+
+
+class Splats(unittest.TestCase):
+    def check(self, lines):
+        with tempfile.NamedTemporaryFile("w", delete=False) as f:
+            f.write("\n".join(lines) + "\n")
+        try:
+            return vm.console_splats(f.name)
+        finally:
+            os.unlink(f.name)
+
+    def test_attribution(self):
+        by, out, _ = self.check([
+            "[    1.0] AMD Zen1 DIV0 bug detected.",
+            "[    2.0] kvmmig: RUN t1",
+            "[    2.1] WARNING: possible circular locking dependency detected",
+            "[    2.2] kvmmig: END t1 rc=0",
+            "[    3.0] kvmmig: RUN t2",
+            "[    3.1] kvmmig: END t2 rc=0",
+            "[    4.0] BUG: sleeping function called from invalid context",
+            "[    5.0] Kernel panic - not syncing: Fatal exception",
+        ])
+        self.assertEqual(list(by), ["t1"])
+        self.assertIn("circular locking", by["t1"][0])
+        self.assertEqual(len(out), 2)
+
+    def test_clean_boot(self):
+        by, out, _ = self.check(["[ 0.1] AMD Zen1 FPDSS bug detected",
+                                 "[ 0.2] pci: report a bug"])
+        self.assertEqual((by, out), ({}, []))
+
+
+class Known(unittest.TestCase):
+    def test_load(self):
+        with tempfile.NamedTemporaryFile("w", delete=False) as f:
+            f.write("# comment\n\nfoo_test the reason here\n")
+        try:
+            self.assertEqual(vm.load_known(f.name),
+                             {"foo_test": "the reason here"})
+        finally:
+            os.unlink(f.name)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,9 @@
+#!/bin/bash
+# make tree: build/linux = base + one commit per patch (+ cover + test
+# patches), ready for ordinary git work.  FORCE=1 discards unexported work
+# (kept under refs/kvm-mig/backup/).
+. "$(dirname "$0")/common.sh"
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/base.sh"
+stage "patch queue -> ${TREE#"$TOP"/}"
+python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}

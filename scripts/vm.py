@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""Boot the test kernel under TCG and collect what the guest ran.
+
+The guest's /init (guest/init) writes framed results to the second serial
+port; the console (first serial port) is watched for kernel splats.  Each
+result is appended as a JSON line to --parts for results.py.  A guest that
+stops making progress is killed and the last console lines are shown.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+# A kernel message starting with one of these fails the test it occurs in
+# (or the boot, outside any test).
+SPLAT = re.compile(
+    r"\] (Kernel panic - not syncing|BUG: |WARNING: |Oops: |"
+    r"general protection fault|UBSAN: |INFO: task .* blocked|"
+    r"INFO: rcu_.* detected stalls|============ ?\[ BUG)")
+KTAP_LINE = re.compile(r"^(not ok|ok) (\d+)(?: ([^#]*))?(?:#\s*(\w+)(.*))?$")
+KUNIT_CASE = re.compile(r"^(\s*)(not ok|ok) (\d+) ([^#]*?)\s*(?:#\s*(\w+).*)?$")
+
+
+def load_known(path):
+    known = {}
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    name, _, reason = line.partition(" ")
+                    known[name] = reason.strip()
+    return known
+
+
+def ktap_counts(lines):
+    """Top-level KTAP results of a selftest's own output."""
+    c = {"pass": 0, "fail": 0, "skip": 0}
+    for l in lines:
+        m = KTAP_LINE.match(l.rstrip())
+        if not m:
+            continue
+        directive = (m.group(4) or "").upper()
+        if directive == "SKIP":
+            c["skip"] += 1
+        elif m.group(1) == "ok" or directive == "XFAIL":
+            c["pass"] += 1
+        else:
+            c["fail"] += 1
+    return c
+
+
+def kunit_result(suite, lines):
+    """Parse /sys/kernel/debug/kunit/<suite>/results."""
+    c = {"pass": 0, "fail": 0, "skip": 0}
+    parsed = []
+    for l in lines:
+        m = KUNIT_CASE.match(l.rstrip("\n"))
+        if m:
+            parsed.append((len(m.group(1).expandtabs()), m.group(2),
+                           m.group(4), (m.group(5) or "").upper()))
+    if not parsed:
+        return "fail", c, "no KTAP results"
+    top = min(p[0] for p in parsed)
+    suite_lines = [p for p in parsed if p[0] == top]
+    inner = [p[0] for p in parsed if p[0] > top]
+    case_indent = min(inner) if inner else None
+    for ind, status, _, directive in parsed:
+        if ind != case_indent:
+            continue
+        if directive == "SKIP":
+            c["skip"] += 1
+        elif status == "ok":
+            c["pass"] += 1
+        else:
+            c["fail"] += 1
+    _, status, _, directive = suite_lines[-1]
+    if status != "ok":
+        return "fail", c, None
+    if directive == "SKIP":
+        return "skip", c, None
+    return "pass", c, None
+
+
+class Guest:
+    def __init__(self, a):
+        self.a = a
+        os.makedirs(a.out, exist_ok=True)
+        self.console = os.path.join(a.out, "console.log")
+        self.results = os.path.join(a.out, "results.log")
+        for p in (self.console, self.results):
+            open(p, "w").close()
+
+    def cmdline(self):
+        args = ["console=ttyS0", "panic=-1", "kvmmig.mode=" + self.a.mode,
+                "kvmmig.timeout=%d" % self.a.test_timeout]
+        if self.a.only:
+            args.append("kvmmig.only=" + ",".join(self.a.only))
+        return " ".join(args)
+
+    def run(self, on_line):
+        a = self.a
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "EPYC",
+               "-smp", str(a.smp), "-m", a.mem, "-nodefaults",
+               "-display", "none", "-no-reboot",
+               "-serial", "file:" + self.console,
+               "-serial", "file:" + self.results,
+               "-kernel", a.kernel, "-initrd", a.initrd,
+               "-append", self.cmdline()]
+        with open(os.path.join(a.out, "qemu.cmd"), "w") as f:
+            f.write(" ".join(cmd) + "\n")
+        qlog = open(os.path.join(a.out, "qemu.log"), "w")
+        p = subprocess.Popen(cmd, stdout=qlog, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL)
+        start = last = time.time()
+        pos = 0
+        buf = ""
+        sizes = (0, 0)
+        why = None
+        while True:
+            done = p.poll() is not None
+            with open(self.results, errors="replace") as f:
+                f.seek(pos)
+                chunk = f.read()
+                pos = f.tell()
+            buf += chunk
+            *lines, buf = buf.split("\n")
+            for l in lines:
+                on_line(l.rstrip("\r"))
+            if done:
+                break
+            cur = (os.path.getsize(self.console), pos)
+            if cur != sizes:
+                sizes, last = cur, time.time()
+            if time.time() - last > a.stall:
+                why = "no output for %d s" % a.stall
+            elif time.time() - start > a.limit:
+                why = "over the %d s limit" % a.limit
+            if why:
+                p.kill()
+                p.wait()
+                break
+            time.sleep(0.5)
+        if buf:
+            on_line(buf.rstrip("\r"))
+        qlog.close()
+        return why, p.returncode, time.time() - start
+
+
+def console_splats(path):
+    """Return ({test: [splat lines]}, [unattributed splat lines], lines)."""
+    with open(path, errors="replace") as f:
+        lines = [l.rstrip("\r\n") for l in f]
+    by_test, outside = {}, []
+    current = None
+    i = 0
+    while i < len(lines):
+        l = lines[i]
+        m = re.search(r"kvmmig: RUN (\S+)", l)
+        if m:
+            current = m.group(1)
+        elif re.search(r"kvmmig: (END|DONE)", l):
+            current = None
+        elif SPLAT.search(l):
+            block = lines[i:i + 40]
+            (by_test.setdefault(current, []) if current else outside).append(
+                "\n".join(block))
+        i += 1
+    return by_test, outside, lines
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--mode", default="check")
+    ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--tests", help="tests.list of the initramfs")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--parts", required=True)
+    ap.add_argument("--known", help="known-failures file")
+    ap.add_argument("--mem", default="4G")
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--test-timeout", type=int, default=300)
+    ap.add_argument("--stall", type=int, default=420)
+    ap.add_argument("--limit", type=int, default=3600)
+    a = ap.parse_args()
+
+    known = load_known(a.known)
+    expected = []
+    if a.tests and a.mode == "check":
+        with open(a.tests) as f:
+            expected = [os.path.basename(l.strip()) for l in f if l.strip()]
+        if a.only:
+            expected = [t for t in expected if t in a.only]
+    os.makedirs(os.path.join(a.out, "tests"), exist_ok=True)
+
+    entries = []
+    state = {"section": None, "lines": [], "info": "", "done": False,
+             "n": 0}
+    total = len(expected)
+
+    def emit(e, prefix=""):
+        entries.append(e)
+        if True:
+            extra = ""
+            if e["result"] in ("fail", "xfail") and e.get("detail"):
+                extra = "  (" + e["detail"].splitlines()[0][:100] + ")"
+            print("    %-8s%-6s %-40s %6.1f s%s" % (
+                prefix, e["result"].upper(), e["name"], e["seconds"], extra),
+                flush=True)
+
+    def on_line(l):
+        sec = state["section"]
+        if l.startswith("KVMMIG-INFO "):
+            state["info"] = l[len("KVMMIG-INFO "):]
+        elif l.startswith("KVMMIG-DONE"):
+            state["done"] = True
+        elif l.startswith("KVMMIG-KUNIT-BEGIN ") or \
+                l.startswith("KVMMIG-TEST-BEGIN ") or \
+                l.startswith("KVMMIG-DEMO-BEGIN"):
+            state["section"] = l.split(" ", 1)[1] if " " in l else "demo"
+            state["lines"] = []
+            if l.startswith("KVMMIG-DEMO"):
+                print("", flush=True)
+        elif l.startswith("KVMMIG-KUNIT-END "):
+            suite = l.split(" ", 1)[1]
+            res, c, why = kunit_result(suite, state["lines"])
+            save(suite, state["lines"])
+            e = {"name": "kunit:" + suite, "kind": "kunit", "result": res,
+                 "seconds": 0.0, "subtests": c}
+            if why:
+                e["detail"] = why
+            emit(e)
+            state["section"] = None
+        elif l.startswith("KVMMIG-TEST-END "):
+            m = re.match(r"KVMMIG-TEST-END (\S+) rc=(\d+) cs=(\d+)", l)
+            name, rc, cs = m.group(1), int(m.group(2)), int(m.group(3))
+            save(name, state["lines"])
+            state["n"] += 1
+            e = {"name": name, "kind": "selftest", "seconds": cs / 100.0,
+                 "subtests": ktap_counts(state["lines"]), "rc": rc}
+            if rc == 0:
+                e["result"] = "pass"
+            elif rc == 4:
+                e["result"] = "skip"
+                e["detail"] = skip_reason(state["lines"])
+            else:
+                e["result"] = "fail"
+                e["detail"] = ("killed after %d s timeout" % a.test_timeout
+                               if rc == 137 else "exit status %d" % rc)
+                e["tail"] = state["lines"][-20:]
+            finalize(e)
+            emit(e, "[%d/%d]" % (state["n"], total))
+            state["section"] = None
+        elif l.startswith("KVMMIG-DEMO-END"):
+            state["section"] = None
+            state["demo_rc"] = l.split("rc=")[-1]
+        elif sec == "demo":
+            print("    " + l, flush=True)
+        elif sec:
+            state["lines"].append(l)
+
+    def save(name, lines):
+        with open(os.path.join(a.out, "tests", name + ".log"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def finalize(e):
+        reason = known.get(e["name"])
+        if reason is not None:
+            if e["result"] == "fail":
+                e["result"] = "xfail"
+                e["detail"] = "known failure: " + reason + \
+                    ("; " + e["detail"] if e.get("detail") else "")
+            elif e["result"] == "pass":
+                e["xpass"] = True
+                e["detail"] = "listed in known-failures but PASSED: " \
+                    "remove it from the list"
+
+    g = Guest(a)
+    print("    booting %s (TCG, -cpu EPYC, %d vCPUs, %s)" % (
+        os.path.relpath(a.kernel), a.smp, a.mem), flush=True)
+    why, rc, secs = g.run(on_line)
+
+    by_test, outside, console = console_splats(g.console)
+    # Splats are only known once the console is complete: a splat fails
+    # its test even if the test passed or is a known failure.
+    for e in entries:
+        if e["kind"] == "selftest" and by_test.get(e["name"]):
+            if e["result"] != "fail":
+                print("    FAIL   %-40s (kernel splat during the test)"
+                      % e["name"])
+            e["result"] = "fail"
+            e["detail"] = "kernel splat: " + \
+                by_test[e["name"]][0].splitlines()[0].strip()
+            e["splat"] = by_test[e["name"]][0]
+    seen = {e["name"] for e in entries}
+    missing = [t for t in expected if t not in seen]
+    for t in missing:
+        e = {"name": t, "kind": "selftest", "result": "fail", "seconds": 0.0,
+             "subtests": {"pass": 0, "fail": 0, "skip": 0},
+             "detail": "not run: the guest stopped before it"}
+        finalize(e)
+        entries.append(e)
+
+    for name in a.only:
+        if name not in seen and ("kunit:" + name) not in seen:
+            entries.append({"name": name, "kind": "selftest", "result": "fail",
+                            "seconds": 0.0,
+                            "subtests": {"pass": 0, "fail": 0, "skip": 0},
+                            "detail": "no selftest or KUnit suite by this "
+                                      "name ran"})
+
+    boot_ok = state["done"] and not why and not outside and \
+        "kvm=present" in state["info"]
+    detail = []
+    if why:
+        detail.append("guest killed: " + why)
+    elif not state["done"]:
+        detail.append("guest exited before finishing (qemu rc %s)" % rc)
+    if outside:
+        detail.append("kernel splat outside any test: " +
+                      outside[0].splitlines()[0].strip())
+    if state["info"] and "kvm=present" not in state["info"]:
+        detail.append("no /dev/kvm in the guest (" + state["info"] + ")")
+    if a.mode == "run" and state.get("demo_rc", "0") != "0":
+        boot_ok = False
+        detail.append("demo exited with status " + state.get("demo_rc", "?"))
+    entries.insert(0, {"name": "vm: boot, run, kernel log clean",
+                       "kind": "build", "result": "pass" if boot_ok else "fail",
+                       "seconds": round(secs, 1),
+                       "subtests": {"pass": 0, "fail": 0, "skip": 0},
+                       "detail": "; ".join(detail) or state["info"]})
+
+    with open(a.parts, "a") as f:
+        for e in entries:
+            f.write(json.dumps(e) + "\n")
+
+    if not boot_ok:
+        print("    guest problem: " + "; ".join(detail))
+        blocks = outside or []
+        for b in blocks[:2]:
+            print("    --- splat:")
+            print("\n".join("      " + l for l in b.splitlines()))
+        if why or not state["done"]:
+            print("    --- last 40 console lines (%s):" % os.path.relpath(
+                g.console))
+            for l in console[-40:]:
+                print("      " + l)
+    for e in entries:
+        if e.get("splat"):
+            print("    --- splat during %s:" % e["name"])
+            print("\n".join("      " + l for l in e["splat"].splitlines()))
+    return 0
+
+
+def skip_reason(lines):
+    for l in reversed(lines):
+        if "SKIP" in l or "skip" in l.lower():
+            return l.strip()[:200]
+    return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
