@@ -17,5 +17,6 @@ while read -r t; do
 	strip -o "$root/kvm/$t" "$ST/kvm/$t"
 done <"$ST/tests.all"
 cp "$ST/tests.all" "$root/kvm/tests.list"
+grep -v '^#' "$TOP/test-args" | grep . >"$root/kvm/test-args" || true
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$BUILD/initramfs.cpio"
 say "    initramfs: $(du -m "$BUILD/initramfs.cpio" | cut -f1) MiB, $(wc -l <"$ST/tests.all") selftests"
