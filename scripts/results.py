@@ -26,6 +26,18 @@ def main():
             pkg, ver, sha = f.read().split()
         base = "%s %s (sha256 %s)" % (pkg, ver, sha)
 
+    # The version the series was last verified against (base.conf).
+    verified = None
+    conf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "base.conf")
+    with open(conf) as f:
+        for line in f:
+            if line.startswith("BASE_VERSION="):
+                verified = line.strip().split("=", 1)[1]
+    drift = None
+    if verified and base != "unknown":
+        drift = base.split(" ")[1] != verified
+
     count = {"pass": 0, "fail": 0, "skip": 0, "xfail": 0}
     sub = {"pass": 0, "fail": 0, "skip": 0}
     by_kind = {}
@@ -44,12 +56,17 @@ def main():
     summary["xpass"] = [t["name"] for t in tests if t.get("xpass")]
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
-        json.dump({"base": base, "tests": tests, "summary": summary}, f,
-                  indent=1)
+        json.dump({"base": base, "base_verified": verified,
+                   "base_drift": drift, "tests": tests, "summary": summary},
+                  f, indent=1)
         f.write("\n")
 
     print()
     print("==> results (%s)" % os.path.relpath(out))
+    print("    base: " + base)
+    if drift is not False:
+        print("    WARNING: base %s: the series was verified against %s" % (
+            "unknown" if drift is None else "drift", verified))
     for kind in sorted(by_kind):
         k = by_kind[kind]
         print("    %-9s %3d pass %3d fail %3d skip %3d xfail" % (

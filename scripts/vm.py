@@ -305,10 +305,12 @@ def main():
             e["splat"] = by_test[e["name"]][0]
     seen = {e["name"] for e in entries}
     missing = [t for t in expected if t not in seen]
+    running = state["section"]
     for t in missing:
         e = {"name": t, "kind": "selftest", "result": "fail", "seconds": 0.0,
              "subtests": {"pass": 0, "fail": 0, "skip": 0},
-             "detail": "not run: the guest stopped before it"}
+             "detail": "was running when the guest stopped" if t == running
+             else "not run: the guest stopped before it"}
         finalize(e)
         entries.append(e)
 
