@@ -20,7 +20,7 @@ JOBS=${JOBS:-$(nproc)}
 MARKER_TAG='kvm-mig-cover'
 
 # Compiler cache outside the checkout, so fresh clones (CI) reuse it.
-export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-mig/ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/kvm-mig/ccache}
 export CCACHE_BASEDIR=$TOP
 export CCACHE_NOHASHDIR=1
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros}
