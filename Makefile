@@ -4,7 +4,7 @@
 .PHONY: help run check vmtest tree export clean distclean
 
 help:
-	@sed -n 's/^## //p' README.md
+	@grep -E '^    make [a-z]+ {2,}[^ #]' README.md | sed 's/^    //'
 
 run:
 	@scripts/run.sh
