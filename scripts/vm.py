@@ -206,13 +206,12 @@ def main():
 
     def emit(e, prefix=""):
         entries.append(e)
-        if True:
-            extra = ""
-            if e["result"] in ("fail", "xfail") and e.get("detail"):
-                extra = "  (" + e["detail"].splitlines()[0][:100] + ")"
-            print("    %-8s%-6s %-40s %6.1f s%s" % (
-                prefix, e["result"].upper(), e["name"], e["seconds"], extra),
-                flush=True)
+        extra = ""
+        if e["result"] in ("fail", "xfail") and e.get("detail"):
+            extra = "  (" + e["detail"].splitlines()[0][:100] + ")"
+        print("    %-8s%-6s %-40s %6.1f s%s" % (
+            prefix, e["result"].upper(), e["name"], e["seconds"], extra),
+            flush=True)
 
     def on_line(l):
         # A test that ends without a newline leaves a marker mid-line.
