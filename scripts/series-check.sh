@@ -49,13 +49,29 @@ sparse_dirs() {
 	} | sort -u | grep -v '^virt/kvm$' || true
 }
 warnings() {
-	local tag=$1 dirs
+	local tag=$1 dirs d
 	mapfile -t dirs < <(sparse_dirs)
-	local t0; t0=$(now)
+	# Recompile every object there, so gcc's W=1 warnings are printed
+	# too (C=2 re-runs sparse on its own; gcc only runs on a rebuild).
+	for d in "${dirs[@]}" $([ -d "$OBJ_MOD/virt/kvm" ] && echo virt/kvm); do
+		if [ -d "$OBJ_MOD/$d" ]; then
+			find "$OBJ_MOD/$d" -name '*.o' -delete
+		fi
+	done
 	SRC=$BISECT kmake "$OBJ_MOD" W=1 C=2 KCFLAGS=-Wno-error \
 		"${dirs[@]/%//}" >"$LOGS/sparse-$tag.log" 2>&1 || true
-	grep -E ': (warning|error):' "$LOGS/sparse-$tag.log" |
-		sed -E 's/^([^:]+):[0-9]+(:[0-9]+)?: /\1: /' | LC_ALL=C sort
+	# "path:line:col: warning: text" -> "path: warning: text", with the
+	# path relative to the source tree (it differs between checkouts).
+	{ grep -E ': (warning|error):' "$LOGS/sparse-$tag.log" || true; } | python3 -c '
+import os, re, sys
+src = os.path.realpath(sys.argv[1])
+for line in sys.stdin:
+    m = re.match(r"([^:]+):\d+(?::\d+)?: (.*)", line.rstrip("\n"))
+    if not m:
+        continue
+    path = os.path.normpath(os.path.join(src, m.group(1)))
+    print("%s: %s" % (os.path.relpath(path, src), m.group(2)))
+' "$BISECT" | LC_ALL=C sort
 }
 
 stage "bisectability: configs/modular.config after each of ${#steps[@]} steps (base + series)"
@@ -79,7 +95,8 @@ for s in "${steps[@]}"; do
 	if [ $i -eq 0 ]; then
 		stage "W=1 C=2 (sparse) baseline at base"
 		t0=$(now)
-		key=$(cat "$BUILD/base.id" "$TOP/configs/modular.config" <(sparse_dirs) | sha256sum | cut -c1-16)
+		key=$(cat "$BUILD/base.id" "$TOP/configs/modular.config" <(sparse_dirs) \
+			"$TOP/scripts/series-check.sh" | sha256sum | cut -c1-16)
 		cache=$CCACHE_DIR/../sparse-base-$key.txt
 		if [ ! -f "$cache" ]; then
 			warnings base >"$cache.tmp" && mv "$cache.tmp" "$cache"
