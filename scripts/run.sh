@@ -15,9 +15,7 @@ python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}
 say "    base: $(cut -d' ' -f1,2 "$BUILD/base.id"); series: $(grep -vc '^#' "$TOP/patches/series" || true) patches; test patches: $(grep -vc '^#' "$TOP/test-patches/series" || true)"
 "$TOP/scripts/build-test.sh"
 stage "boot under qemu-system-x86_64 -accel tcg -cpu EPYC"
-python3 "$TOP/scripts/vm.py" --mode run \
-	--kernel "$OBJ_TEST/arch/x86/boot/bzImage" --initrd "$BUILD/initramfs.cpio" \
-	--out "$OUT/vm" --parts "$PARTS"
+python3 "$TOP/scripts/vm.py" --mode run --out "$OUT/vm" --parts "$PARTS"
 python3 - "$PARTS" <<'PY'
 import json, sys
 ok = all(json.loads(l)["result"] == "pass" for l in open(sys.argv[1]) if l.strip())

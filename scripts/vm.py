@@ -174,15 +174,21 @@ def console_splats(path):
 
 
 def main():
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    build = os.environ.get("BUILD", os.path.join(top, "build"))
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--initrd", required=True)
-    ap.add_argument("--mode", default="check")
+    ap.add_argument("--kernel", default=os.path.join(
+        build, "obj-test", "arch", "x86", "boot", "bzImage"))
+    ap.add_argument("--initrd", default=os.path.join(build, "initramfs.cpio"))
+    ap.add_argument("--mode", default="check", choices=("check", "run"))
     ap.add_argument("--only", nargs="*", default=[])
-    ap.add_argument("--tests", help="tests.list of the initramfs")
+    ap.add_argument("--tests", default=os.path.join(build, "selftests",
+                                                     "tests.all"),
+                    help="the selftest list packed into the initramfs")
     ap.add_argument("--out", required=True)
     ap.add_argument("--parts", required=True)
-    ap.add_argument("--known", help="known-failures file")
+    ap.add_argument("--known", default=os.path.join(top, "known-failures"),
+                    help="known-failures file")
     ap.add_argument("--mem", default="4G")
     ap.add_argument("--smp", type=int, default=2)
     ap.add_argument("--test-timeout", type=int, default=300)

@@ -15,8 +15,6 @@ fi
 stage "boot the test kernel: ${TESTS:-all tests}"
 only=()
 for t in ${TESTS:-}; do only+=("${t##*/}"); done
-python3 "$TOP/scripts/vm.py" --mode check \
-	--kernel "$OBJ_TEST/arch/x86/boot/bzImage" --initrd "$BUILD/initramfs.cpio" \
-	--tests "$BUILD/selftests/tests.all" --known "$TOP/known-failures" \
-	--out "$OUT/vm" --parts "$PARTS" ${only[@]:+--only "${only[@]}"}
+python3 "$TOP/scripts/vm.py" --mode check --out "$OUT/vm" --parts "$PARTS" \
+	${only[@]:+--only "${only[@]}"}
 exec python3 "$TOP/scripts/results.py" "$PARTS" "$OUT/results.json"
