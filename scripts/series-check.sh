@@ -1,6 +1,9 @@
 #!/bin/bash
 # Series checks on build/linux (which must match the queue):
 #   - checkpatch.pl --strict on every patch (series and test patches);
+#     its FILE_PATH_CHANGES reminder ("does MAINTAINERS need updating?")
+#     is replaced by a real check: every file a patch adds must have a
+#     maintainer or list in MAINTAINERS (get_maintainer.pl);
 #   - the kernel builds with configs/modular.config at the base and after
 #     each series patch (bisectability), in a separate worktree so the
 #     test kernel's incremental build is not disturbed;
@@ -12,6 +15,20 @@
 
 status=0
 
+# Files added by patch $1 that MAINTAINERS assigns to nobody.
+new_files_maintained() {
+	local f bad=0
+	while read -r f; do
+		if ! ./scripts/get_maintainer.pl --nogit --nogit-fallback \
+			--norolestats -f "$f" 2>/dev/null | grep -q '@'; then
+			echo "ERROR: $f: no maintainer or list in MAINTAINERS"
+			bad=1
+		fi
+	done < <(awk '/^--- \/dev\/null/ { n = 1; next }
+		n && /^\+\+\+ b\// { print substr($2, 3) } { n = 0 }' "$1")
+	return $bad
+}
+
 stage "checkpatch --strict"
 n=0
 for d in patches test-patches; do
@@ -21,7 +38,8 @@ for d in patches test-patches; do
 		t0=$(now)
 		log=$LOGS/checkpatch-$p.log
 		if (cd "$TREE" && ./scripts/checkpatch.pl --strict --quiet \
-			--ignore UNKNOWN_COMMIT_ID "$TOP/$d/$p") >"$log" 2>&1; then
+			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$TOP/$d/$p" &&
+			new_files_maintained "$TOP/$d/$p") >"$log" 2>&1; then
 			result "checkpatch: $d/$p" static pass "$(elapsed "$t0")"
 		else
 			sed 's/^/    /' "$log" | head -40

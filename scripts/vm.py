@@ -96,8 +96,11 @@ class Guest:
             open(p, "w").close()
 
     def cmdline(self):
+        # ccp.sev_emulation: the test-only emulated SEV platform
+        # (test-patches/); ignored by a kernel built without it.
         args = ["console=ttyS0", "panic=-1", "kvmmig.mode=" + self.a.mode,
-                "kvmmig.timeout=%d" % self.a.test_timeout]
+                "kvmmig.timeout=%d" % self.a.test_timeout,
+                "ccp.sev_emulation=1"]
         if self.a.only:
             args.append("kvmmig.only=" + ",".join(self.a.only))
         return " ".join(args)
