@@ -12,4 +12,13 @@ else
 	exit 1
 fi
 dmesg | grep -E 'kvm_amd|SEV' | sed 's/^\[[^]]*\] /  dmesg: /' | head -8
-exec /kvm/kvm-mig-probe
+/kvm/kvm-mig-probe || exit
+
+echo ""
+echo "VMM upgrade (vmm_upgrade_test): a running software-protected guest moves"
+echo "to a new VMM process, fds passed over a unix socket:"
+(cd /kvm/x86_64 && ./vmm_upgrade_test) >/tmp/upgrade.log 2>&1
+rc=$?
+sed -n -e 's/^ok [0-9]* /  /p' -e 's/^# \[/  [/p' -e 's/^not ok [0-9]* /  FAILED: /p' /tmp/upgrade.log
+[ "$rc" = 0 ] || tail -20 /tmp/upgrade.log
+exit "$rc"

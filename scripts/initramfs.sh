@@ -18,5 +18,6 @@ while read -r t; do
 done <"$ST/tests.all"
 cp "$ST/tests.all" "$root/kvm/tests.list"
 grep -v '^#' "$TOP/test-args" | grep . >"$root/kvm/test-args" || true
+grep -v '^#' "$TOP/bench-args" | grep . >"$root/kvm/bench-args" || true
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$BUILD/initramfs.cpio"
 say "    initramfs: $(du -m "$BUILD/initramfs.cpio" | cut -f1) MiB, $(wc -l <"$ST/tests.all") selftests"

@@ -183,7 +183,7 @@ def main():
     ap.add_argument("--kernel", default=os.path.join(
         build, "obj-test", "arch", "x86", "boot", "bzImage"))
     ap.add_argument("--initrd", default=os.path.join(build, "initramfs.cpio"))
-    ap.add_argument("--mode", default="check", choices=("check", "run"))
+    ap.add_argument("--mode", default="check", choices=("check", "run", "bench"))
     ap.add_argument("--only", nargs="*", default=[])
     ap.add_argument("--tests", default=os.path.join(build, "selftests",
                                                      "tests.all"),
@@ -235,10 +235,12 @@ def main():
             state["done"] = True
         elif l.startswith("KVMMIG-KUNIT-BEGIN ") or \
                 l.startswith("KVMMIG-TEST-BEGIN ") or \
-                l.startswith("KVMMIG-DEMO-BEGIN"):
-            state["section"] = l.split(" ", 1)[1] if " " in l else "demo"
+                l.startswith("KVMMIG-DEMO-BEGIN") or \
+                l.startswith("KVMMIG-BENCH-BEGIN"):
+            state["section"] = l.split(" ", 1)[1] if " " in l else \
+                ("bench" if "BENCH" in l else "demo")
             state["lines"] = []
-            if l.startswith("KVMMIG-DEMO"):
+            if state["section"] in ("demo", "bench"):
                 print("", flush=True)
         elif l.startswith("KVMMIG-KUNIT-END "):
             suite = l.split(" ", 1)[1]
@@ -270,11 +272,14 @@ def main():
             finalize(e)
             emit(e, "[%d/%d]" % (state["n"], total))
             state["section"] = None
-        elif l.startswith("KVMMIG-DEMO-END"):
+        elif l.startswith("KVMMIG-DEMO-END") or l.startswith("KVMMIG-BENCH-END"):
+            if sec == "bench":
+                save("bench", state["lines"])
             state["section"] = None
             state["demo_rc"] = l.split("rc=")[-1]
-        elif sec == "demo":
+        elif sec in ("demo", "bench"):
             print("    " + l, flush=True)
+            state["lines"].append(l)
         elif sec:
             state["lines"].append(l)
 
@@ -342,9 +347,11 @@ def main():
                       outside[0].splitlines()[0].strip())
     if state["info"] and "kvm=present" not in state["info"]:
         detail.append("no /dev/kvm in the guest (" + state["info"] + ")")
-    if a.mode == "run" and state.get("demo_rc", "0") != "0":
+    if a.mode in ("run", "bench") and state.get("demo_rc") != "0":
         boot_ok = False
-        detail.append("demo exited with status " + state.get("demo_rc", "?"))
+        detail.append("%s exited with status %s" % (
+            "demo" if a.mode == "run" else "benchmark",
+            state.get("demo_rc", "?")))
     entries.insert(0, {"name": "vm: boot, run, kernel log clean",
                        "kind": "build", "result": "pass" if boot_ok else "fail",
                        "seconds": round(secs, 1),
