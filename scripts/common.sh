@@ -52,6 +52,26 @@ run() {
 	fi
 }
 
+# From whatever the machine has to a built test kernel and selftests:
+# packages, the base, build/linux synced with the queue, the build.
+prepare_test_kernel() {
+	"$TOP/scripts/deps.sh"
+	"$TOP/scripts/base.sh"
+	stage "patch queue -> ${TREE#"$TOP"/}"
+	python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}
+	say "    base: $(cut -d' ' -f1,2 "$BUILD/base.id"); series: $(grep -vc '^#' "$TOP/patches/series" || true) patches; test patches: $(grep -vc '^#' "$TOP/test-patches/series" || true)"
+	"$TOP/scripts/build-test.sh"
+}
+
+# parts_ok PARTS: every result vm.py recorded in PARTS is a pass.
+parts_ok() {
+	python3 - "$1" <<'PY'
+import json, sys
+ok = all(json.loads(l)["result"] == "pass" for l in open(sys.argv[1]) if l.strip())
+sys.exit(0 if ok else 1)
+PY
+}
+
 # Seconds since the epoch, with fractions, for stage timings.
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
