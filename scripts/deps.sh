@@ -17,6 +17,9 @@ declare -A needf=(
 	[/usr/include/openssl/ssl.h]=libssl-dev
 	[/bin/busybox]=busybox-static
 	[/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
+	# checkpatch's SPDX check (scripts/spdxcheck.py), run by Debian's python3
+	[/usr/lib/python3/dist-packages/ply]=python3-ply
+	[/usr/lib/python3/dist-packages/git]=python3-git
 )
 
 missing=()

@@ -36,9 +36,13 @@ for d in patches test-patches; do
 		n=$((n + 1))
 		t0=$(now)
 		log=$LOGS/checkpatch-$p.log
-		if (cd "$TREE" && ./scripts/checkpatch.pl --strict --quiet \
-			--ignore UNKNOWN_COMMIT_ID "$TOP/$d/$p" &&
-			new_files_maintained "$TOP/$d/$p") >"$log" 2>&1; then
+		# Debian's python3 first: spdxcheck.py needs its python3-ply
+		# and python3-git, which another python3 on PATH may lack; a
+		# traceback means the SPDX lines were not checked at all.
+		if (cd "$TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl \
+			--strict --quiet --ignore UNKNOWN_COMMIT_ID "$TOP/$d/$p" &&
+			new_files_maintained "$TOP/$d/$p") >"$log" 2>&1 &&
+			! grep -q Traceback "$log"; then
 			result "checkpatch: $d/$p" static pass "$(elapsed "$t0")"
 		else
 			sed 's/^/    /' "$log" | head -40
