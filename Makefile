@@ -1,7 +1,7 @@
 # Intra-host migration for confidential VMs: patch queue and test pipeline.
 # See README.md.  Every target is a thin wrapper around scripts/.
 
-.PHONY: help run check vmtest bench tree export clean distclean
+.PHONY: help run check vmtest bench coverage tree export clean distclean
 
 help:
 	@grep -E '^    make [a-z]+ {2,}[^ #]' README.md | sed 's/^    //'
@@ -18,6 +18,9 @@ vmtest:
 bench:
 	@scripts/bench.sh
 
+coverage:
+	@scripts/coverage.sh
+
 tree:
 	@FORCE=$(FORCE) scripts/tree.sh
 
@@ -26,7 +29,8 @@ export:
 
 clean:
 	rm -rf build/obj-test build/obj-modular build/selftests build/initramfs* \
-		build/check build/vmtest build/run build/bench build/logs
+		build/check build/vmtest build/run build/bench build/logs \
+		build/obj-cov build/coverage build/kunit-src build/kunit-build
 
 distclean:
 	@python3 scripts/queue.py is-synced 2>/dev/null || [ ! -d build/linux ] || \

@@ -54,4 +54,6 @@ fi
 
 stage "boot the test kernel, run KUnit and the kvm selftests"
 python3 "$TOP/scripts/vm.py" --mode check --out "$OUT/vm" --parts "$PARTS" || true
+
+"$TOP/scripts/kunit-tool.sh" || true
 finish

@@ -8,6 +8,7 @@ stops making progress is killed and the last console lines are shown.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -183,7 +184,8 @@ def main():
     ap.add_argument("--kernel", default=os.path.join(
         build, "obj-test", "arch", "x86", "boot", "bzImage"))
     ap.add_argument("--initrd", default=os.path.join(build, "initramfs.cpio"))
-    ap.add_argument("--mode", default="check", choices=("check", "run", "bench"))
+    ap.add_argument("--mode", default="check",
+                    choices=("check", "run", "bench", "coverage"))
     ap.add_argument("--only", nargs="*", default=[])
     ap.add_argument("--tests", default=os.path.join(build, "selftests",
                                                      "tests.all"),
@@ -201,7 +203,7 @@ def main():
 
     known = load_known(a.known)
     expected = []
-    if a.tests and a.mode == "check":
+    if a.tests and a.mode in ("check", "coverage"):
         with open(a.tests) as f:
             expected = [os.path.basename(l.strip()) for l in f if l.strip()]
         if a.only:
@@ -233,6 +235,14 @@ def main():
             state["info"] = l[len("KVMMIG-INFO "):]
         elif l.startswith("KVMMIG-DONE"):
             state["done"] = True
+        elif l.startswith("KVMMIG-GCOV-BEGIN"):
+            state["section"] = "gcov"
+            state["lines"] = []
+        elif l.startswith("KVMMIG-GCOV-END"):
+            # The coverage kernel's counters, a base64-encoded tar.gz.
+            with open(os.path.join(a.out, "gcov.tar.gz"), "wb") as f:
+                f.write(base64.b64decode("".join(state["lines"])))
+            state["section"] = None
         elif l.startswith("KVMMIG-KUNIT-BEGIN ") or \
                 l.startswith("KVMMIG-TEST-BEGIN ") or \
                 l.startswith("KVMMIG-DEMO-BEGIN") or \
