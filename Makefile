@@ -1,16 +1,19 @@
 # Intra-host migration for confidential VMs: patch queue and test pipeline.
 # See README.md.  Every target is a thin wrapper around scripts/.
 
-.PHONY: help run check vmtest bench coverage tree export clean distclean
+.PHONY: help run check check-debug vmtest bench coverage tree export clean distclean
 
 help:
-	@grep -E '^    make [a-z]+ {2,}[^ #]' README.md | sed 's/^    //'
+	@grep -E '^    make [a-z-]+ {2,}[^ #]' README.md | sed 's/^    //'
 
 run:
 	@scripts/run.sh
 
 check:
 	@scripts/check.sh
+
+check-debug:
+	@scripts/check-debug.sh
 
 vmtest:
 	@TESTS="$(TESTS)" scripts/vmtest.sh
@@ -30,7 +33,8 @@ export:
 clean:
 	rm -rf build/obj-test build/obj-modular build/selftests build/initramfs* \
 		build/check build/vmtest build/run build/bench build/logs \
-		build/obj-cov build/coverage build/kunit-src build/kunit-build
+		build/obj-cov build/coverage build/kunit-src build/kunit-build \
+		build/obj-debug build/debug build/check-debug
 
 distclean:
 	@python3 scripts/queue.py is-synced 2>/dev/null || [ ! -d build/linux ] || \

@@ -56,4 +56,5 @@ stage "boot the test kernel, run KUnit and the kvm selftests"
 python3 "$TOP/scripts/vm.py" --mode check --out "$OUT/vm" --parts "$PARTS" || true
 
 "$TOP/scripts/kunit-tool.sh" || true
+"$TOP/scripts/debug.sh" || true
 finish

@@ -185,7 +185,7 @@ def main():
         build, "obj-test", "arch", "x86", "boot", "bzImage"))
     ap.add_argument("--initrd", default=os.path.join(build, "initramfs.cpio"))
     ap.add_argument("--mode", default="check",
-                    choices=("check", "run", "bench", "coverage"))
+                    choices=("check", "run", "bench", "coverage", "debug"))
     ap.add_argument("--only", nargs="*", default=[])
     ap.add_argument("--tests", default=os.path.join(build, "selftests",
                                                      "tests.all"),
@@ -194,6 +194,8 @@ def main():
     ap.add_argument("--parts", required=True)
     ap.add_argument("--known", default=os.path.join(top, "known-failures"),
                     help="known-failures file")
+    ap.add_argument("--prefix", default="",
+                    help="prefix for the name of every result")
     ap.add_argument("--mem", default="4G")
     ap.add_argument("--smp", type=int, default=2)
     ap.add_argument("--test-timeout", type=int, default=300)
@@ -203,7 +205,7 @@ def main():
 
     known = load_known(a.known)
     expected = []
-    if a.tests and a.mode in ("check", "coverage"):
+    if a.tests and a.mode in ("check", "coverage", "debug"):
         with open(a.tests) as f:
             expected = [os.path.basename(l.strip()) for l in f if l.strip()]
         if a.only:
@@ -235,6 +237,13 @@ def main():
             state["info"] = l[len("KVMMIG-INFO "):]
         elif l.startswith("KVMMIG-DONE"):
             state["done"] = True
+        elif l.startswith("KVMMIG-KMEMLEAK-BEGIN"):
+            state["section"] = "kmemleak"
+            state["lines"] = []
+        elif l.startswith("KVMMIG-KMEMLEAK-END"):
+            save("kmemleak", state["lines"])
+            emit(kmemleak_result(state["lines"], l.endswith("rc=0")))
+            state["section"] = None
         elif l.startswith("KVMMIG-GCOV-BEGIN"):
             state["section"] = "gcov"
             state["lines"] = []
@@ -370,7 +379,7 @@ def main():
 
     with open(a.parts, "a") as f:
         for e in entries:
-            f.write(json.dumps(e) + "\n")
+            f.write(json.dumps(dict(e, name=a.prefix + e["name"])) + "\n")
 
     if not boot_ok:
         print("    guest problem: " + "; ".join(detail))
@@ -388,6 +397,30 @@ def main():
             print("    --- splat during %s:" % e["name"])
             print("\n".join("      " + l for l in e["splat"].splitlines()))
     return 0
+
+
+def kmemleak_result(lines, scanned):
+    """The result of the kmemleak scan after all tests of a debug kernel."""
+    e = {"name": "kmemleak: no leak after the tests",
+         "kind": "build", "seconds": 0.0,
+         "subtests": {"pass": 0, "fail": 0, "skip": 0}}
+    leaks = [i for i, l in enumerate(lines)
+             if l.startswith("unreferenced object")]
+    if not scanned:
+        e["result"] = "fail"
+        e["detail"] = "no /sys/kernel/debug/kmemleak: not a debug kernel?"
+    elif leaks:
+        e["result"] = "fail"
+        # The first leak's allocation backtrace names the culprit.
+        first = lines[leaks[0]:leaks[1] if len(leaks) > 1 else None]
+        frames = [l.strip() for l in first if l.strip().startswith("[<")]
+        e["detail"] = "%d unreferenced object(s); first allocated at %s" % (
+            len(leaks), " <- ".join(f.split("] ", 1)[-1] for f in frames[:6]))
+        e["tail"] = first[:30]
+    else:
+        e["result"] = "pass"
+        e["detail"] = "two scans after the last test, none unreferenced"
+    return e
 
 
 def skip_reason(lines):

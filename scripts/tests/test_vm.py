@@ -77,5 +77,30 @@ class Known(unittest.TestCase):
             os.unlink(f.name)
 
 
+class Kmemleak(unittest.TestCase):
+    LEAK = ["unreferenced object 0xffff888101234000 (size 64):",
+            "  comm \"vm_move_test\", pid 321, jiffies 4294901234",
+            "  hex dump (first 32 bytes):",
+            "    00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ....",
+            "  backtrace (crc 1a2b3c4d):",
+            "    [<ffffffff81234567>] __kmalloc_noprof+0x1a/0x40",
+            "    [<ffffffff81345678>] kvm_gmem_link+0x8c/0x2f0",
+            "    [<ffffffff81456789>] kvm_vm_ioctl+0x3d2/0x1200"]
+
+    def test_clean(self):
+        e = vm.kmemleak_result([""], True)
+        self.assertEqual(e["result"], "pass")
+
+    def test_leaks(self):
+        e = vm.kmemleak_result(self.LEAK + self.LEAK, True)
+        self.assertEqual(e["result"], "fail")
+        self.assertIn("2 unreferenced object(s)", e["detail"])
+        self.assertIn("__kmalloc_noprof+0x1a/0x40 <- kvm_gmem_link+0x8c/0x2f0",
+                      e["detail"])
+
+    def test_no_kmemleak(self):
+        self.assertEqual(vm.kmemleak_result([], False)["result"], "fail")
+
+
 if __name__ == "__main__":
     unittest.main()
