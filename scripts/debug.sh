@@ -15,7 +15,7 @@ mkdir -p "$OUT"
 
 # The KUnit suites and selftests that the series adds, and the base
 # selftests that cover the code it changes (SEV, guest_memfd).
-TESTS="kvm_vm_move_lock kvm_sev_move
+TESTS="kvm_vm_move_lock kvm_sev_move kvm_sev_lockout
 	vm_move_test vm_move_hostile_test vm_move_fault_test vm_move_race_test
 	vm_move_random_test vmm_upgrade_test sev_move_test sev_snp_move_test
 	sev_asid_test sev_migrate_tests sev_init2_tests sev_emul_fw_test
