@@ -3,40 +3,40 @@
 
 .PHONY: help run check check-debug vmtest bench coverage tree export clean distclean
 
-help:
-	@grep -E '^    make [a-z-]+ {2,}[^ #]' README.md | sed 's/^    //'
+help: ## this list
+	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-run:
+run: ## fresh machine -> patched kernel booted in QEMU, short report
 	@scripts/run.sh
 
-check:
+check: ## everything CI runs (.ci/run); last line "N passed, N failed, N skipped"
 	@scripts/check.sh
 
-check-debug:
+check-debug: ## only the debug stage of make check (KASAN, lockdep, kmemleak)
 	@scripts/check-debug.sh
 
-vmtest:
+vmtest: ## TESTS="a b": rebuild incrementally, boot, run only those tests
 	@TESTS="$(TESTS)" scripts/vmtest.sh
 
-bench:
+bench: ## move latency vs guest memory and vCPUs, against a 4 GiB copy
 	@scripts/bench.sh
 
-coverage:
+coverage: ## line coverage of the series' kernel lines (gcov test kernel)
 	@scripts/coverage.sh
 
-tree:
+tree: ## build/linux: base + one commit per patch, for git work
 	@FORCE=$(FORCE) scripts/tree.sh
 
-export:
+export: ## regenerate patches/ and test-patches/ from build/linux
 	@python3 scripts/queue.py export
 
-clean:
+clean: ## drop build outputs (keeps build/linux)
 	rm -rf build/obj-test build/obj-modular build/selftests build/initramfs* \
 		build/check build/vmtest build/run build/bench build/logs \
 		build/obj-cov build/coverage build/kunit-src build/kunit-build \
 		build/obj-debug build/debug build/check-debug
 
-distclean:
+distclean: ## drop build/ entirely (refuses unexported work unless FORCE=1)
 	@python3 scripts/queue.py is-synced 2>/dev/null || [ ! -d build/linux ] || \
 		[ -n "$(FORCE)" ] || { echo "build/linux has unexported work: make export, or FORCE=1"; exit 1; }
 	rm -rf build

@@ -15,10 +15,6 @@ OBJ_MOD=$BUILD/obj-modular      # O= for the modular (upstream rule) build
 LOGS=$BUILD/logs
 JOBS=${JOBS:-$(nproc)}
 
-# Subject of the empty commit that separates the series from the
-# test-only patches in $TREE; its message is the cover letter.
-MARKER_TAG='kvm-mig-cover'
-
 # Compiler cache outside the checkout, so fresh clones (CI) reuse it.
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/kvm-mig/ccache}
 export CCACHE_BASEDIR=$TOP
