@@ -30,8 +30,8 @@ profile=("${profile[@]/%.c/.o=y}")
 
 stage "coverage kernel (configs/test.config + configs/coverage.config)"
 t0=$(now)
-cat "$TOP/configs/test.config" "$TOP/configs/coverage.config" >"$OUT/cov.config"
-"$TOP/scripts/kconfig.sh" "$OBJ_COV" "$OUT/cov.config"
+"$TOP/scripts/kconfig.sh" "$OBJ_COV" "$TOP/configs/test.config" \
+	"$TOP/configs/coverage.config"
 run "$LOGS/coverage-kernel.log" kmake "$OBJ_COV" bzImage "${profile[@]}"
 say "    bzImage built in $(elapsed "$t0") s, instrumented: ${profile[*]#GCOV_PROFILE_}"
 

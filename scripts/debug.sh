@@ -23,18 +23,9 @@ TESTS="kvm_vm_move_lock kvm_sev_move kvm_sev_lockout
 
 stage "debug kernel (configs/test.config + configs/debug.config)"
 t0=$(now)
-# debug.config overrides test.config line by line (KASAN rules out
-# KVM_WERROR), so that kconfig.sh can hold the result to every line.
-awk '
-	match($0, /^(# )?CONFIG_[A-Za-z0-9_]+/) {
-		s = substr($0, RSTART, RLENGTH); sub(/^# /, "", s)
-		if (s in at) drop[at[s]] = 1
-		at[s] = NR
-	}
-	{ line[NR] = $0 }
-	END { for (i = 1; i <= NR; i++) if (!(i in drop)) print line[i] }
-' "$TOP/configs/test.config" "$TOP/configs/debug.config" >"$OUT/debug.config"
-if "$TOP/scripts/kconfig.sh" "$OBJ_DEBUG" "$OUT/debug.config" &&
+# debug.config overrides test.config (KASAN rules out KVM_WERROR).
+if "$TOP/scripts/kconfig.sh" "$OBJ_DEBUG" "$TOP/configs/test.config" \
+	"$TOP/configs/debug.config" &&
 	run "$LOGS/debug-kernel.log" kmake "$OBJ_DEBUG" bzImage; then
 	say "    bzImage built in $(elapsed "$t0") s (log: ${LOGS#"$TOP"/}/debug-kernel.log)"
 	result "debug: kernel with KASAN, kmemleak, lockdep" build pass "$(elapsed "$t0")"

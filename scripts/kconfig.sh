@@ -1,36 +1,31 @@
 #!/bin/bash
-# kconfig.sh OBJ FRAGMENT: configure OBJ as "allnoconfig + FRAGMENT" and
-# fail loudly if olddefconfig dropped or changed any requested option.
+# kconfig.sh OBJ FRAGMENT...: configure OBJ as allnoconfig plus the
+# fragments, later ones overriding earlier ones, with the kernel's own
+# scripts/kconfig/merge_config.sh, and fail if any requested value is not
+# in the final .config (merge_config.sh only warns).
 . "$(dirname "$0")/common.sh"
-obj=$1 frag=$2
+obj=$1; shift
+src=${SRC:-$TREE}
+name=$(for f in "$@"; do basename "$f" .config; done | paste -sd+)
 mkdir -p "$obj"
-# Rewrite .config only when the fragment or the tree changed, so that an
+# Rewrite .config only when a fragment or the tree changed, so that an
 # unchanged configuration keeps incremental builds incremental.
 stamp=$obj/.kvm-mig-config
-want="$(sha256sum "$frag" | cut -d' ' -f1) $(git -C "${SRC:-$TREE}" rev-parse HEAD^{tree} 2>/dev/null || true)"
+want="$(cat "$@" | sha256sum | cut -d' ' -f1) $(git -C "$src" rev-parse HEAD^{tree} 2>/dev/null || true)"
 if [ -f "$obj/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 	exit 0
 fi
-run "$LOGS/kconfig-$(basename "$frag" .config).log" \
-	kmake "$obj" allnoconfig KCONFIG_ALLCONFIG="$frag"
-bad=0
-while IFS= read -r line; do
-	case "$line" in
-	CONFIG_*=*)
-		sym=${line%%=*}
-		grep -qxF "$line" "$obj/.config" && continue
-		got=$(grep -E "^($sym=|# $sym is not set)" "$obj/.config" || echo "absent")
-		;;
-	"# CONFIG_"*" is not set")
-		sym=${line#\# }; sym=${sym%% *}
-		grep -qE "^$sym=" "$obj/.config" || continue
-		got=$(grep -E "^$sym=" "$obj/.config")
-		;;
-	*) continue ;;
-	esac
-	printf 'ERROR: %s: "%s" did not survive olddefconfig (got: %s)\n' \
-		"$(basename "$frag")" "$line" "$got" >&2
-	bad=1
-done <"$frag"
-[ $bad -eq 0 ] || exit 1
+log=$LOGS/kconfig-$name.log
+run "$log" env -C "$src" \
+	./scripts/kconfig/merge_config.sh -n -O "$obj" "$@"
+# A symbol requested as "is not set" that is absent from .config is not set.
+bad=$(awk '/^Value requested for / { sym = $4 }
+	/^Requested value: / { req = substr($0, index($0, ":") + 1); sub(/^ +/, "", req) }
+	/^Actual value: / { act = substr($0, index($0, ":") + 1); sub(/^ +/, "", act)
+		if (!(act == "" && req ~ /^# CONFIG_.* is not set$/))
+			printf "%s: requested \"%s\", got \"%s\"\n", sym, req, act }' "$log")
+if [ -n "$bad" ]; then
+	printf 'ERROR: %s: %s\n' "$name" "$bad" >&2
+	exit 1
+fi
 echo "$want" >"$stamp"
