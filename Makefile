@@ -24,19 +24,23 @@ bench: ## move latency vs guest memory and vCPUs, against a 4 GiB copy
 coverage: ## line coverage of the series' kernel lines (gcov test kernel)
 	@scripts/coverage.sh
 
-tree: ## build/linux: base + one commit per patch, for git work
+tree: ## build/linux and build/qemu: base + one commit per patch, for git work
 	@FORCE=$(FORCE) scripts/tree.sh
 
-export: ## regenerate patches/ and test-patches/ from build/linux
+export: ## regenerate patches/, test-patches/ and qemu/patches from build/
 	@python3 scripts/queue.py export
+	@[ ! -d build/qemu/.git ] || QUEUE=qemu python3 scripts/queue.py export
 
 clean: ## drop build outputs (keeps build/linux)
 	rm -rf build/obj-test build/obj-modular build/selftests build/initramfs* \
 		build/check build/vmtest build/run build/bench build/logs \
 		build/obj-cov build/coverage build/kunit-src build/kunit-build \
-		build/obj-debug build/debug build/check-debug
+		build/obj-debug build/debug build/check-debug build/qemu-obj \
+		build/tests.list build/cpr-guest.o
 
 distclean: ## drop build/ entirely (refuses unexported work unless FORCE=1)
 	@python3 scripts/queue.py is-synced 2>/dev/null || [ ! -d build/linux ] || \
 		[ -n "$(FORCE)" ] || { echo "build/linux has unexported work: make export, or FORCE=1"; exit 1; }
+	@QUEUE=qemu python3 scripts/queue.py is-synced 2>/dev/null || [ ! -d build/qemu ] || \
+		[ -n "$(FORCE)" ] || { echo "build/qemu has unexported work: make export, or FORCE=1"; exit 1; }
 	rm -rf build

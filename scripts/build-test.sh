@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build what the guest runs, from the current state of build/linux (the
 # series plus test patches, including uncommitted edits): the test kernel,
-# the uapi headers, the kvm selftests (static) and the initramfs.
+# the uapi headers, the kvm selftests (static), our QEMU and the
+# initramfs.
 . "$(dirname "$0")/common.sh"
 
 t0=$(now)
@@ -28,5 +29,10 @@ kvm-mig-list:
 	@for t in $(TEST_GEN_PROGS); do echo $${t#$(OUTPUT)/}; done
 MK
 say "    $(wc -l <"$ST/tests.all") selftests built in $(elapsed "$t0") s"
+
+# Our QEMU, from build/qemu as it is, if that tree exists (make tree).
+if [ -d "$QTREE/.git" ]; then
+	"$TOP/scripts/qemu-build.sh"
+fi
 
 "$TOP/scripts/initramfs.sh"

@@ -9,6 +9,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 BUILD=${BUILD:-$TOP/build}
 TREE=$BUILD/linux               # git tree: base, series, marker, test patches
+QTREE=$BUILD/qemu                # git tree: QEMU base + qemu/patches
+QOBJ=$BUILD/qemu-obj             # QEMU build directory
 BISECT=$BUILD/bisect            # detached worktree for per-patch builds
 OBJ_TEST=$BUILD/obj-test        # O= for the QEMU test kernel
 OBJ_MOD=$BUILD/obj-modular      # O= for the modular (upstream rule) build
@@ -56,6 +58,10 @@ prepare_test_kernel() {
 	stage "patch queue -> ${TREE#"$TOP"/}"
 	python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}
 	say "    base: $(cut -d' ' -f1,2 "$BUILD/base.id"); series: $(grep -vc '^#' "$TOP/patches/series" || true) patches; test patches: $(grep -vc '^#' "$TOP/test-patches/series" || true)"
+	"$TOP/scripts/qemu-base.sh"
+	stage "QEMU patch queue -> ${QTREE#"$TOP"/}"
+	QUEUE=qemu python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}
+	say "    qemu base: $(cut -d' ' -f1,2 "$BUILD/qemu-base.id"); qemu patches: $(grep -vc '^#' "$TOP/qemu/patches/series" || true)"
 	"$TOP/scripts/build-test.sh"
 }
 

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Pack busybox, guest/init, the demo and the stripped selftests into an
-# uncompressed cpio (the test kernel has no decompressor configured).
+# Pack busybox, guest/init, the demo, the stripped selftests and, if it
+# is built, our QEMU with its tests into an uncompressed cpio (the test
+# kernel has no decompressor configured).
 . "$(dirname "$0")/common.sh"
 
 ST=$BUILD/selftests
@@ -17,7 +18,31 @@ while read -r t; do
 	strip -o "$root/kvm/$t" "$ST/kvm/$t"
 done <"$ST/tests.all"
 cp "$ST/tests.all" "$root/kvm/tests.list"
+
+# Our QEMU (qemu/patches, scripts/qemu-build.sh) with its shared libraries,
+# the guest it runs and the tests that drive it (guest/qemu_cpr_*).
+if [ -x "$QOBJ/qemu-system-x86_64" ]; then
+	q=$root/kvm/qemu
+	mkdir -p "$q"
+	strip -o "$q/qemu-system-x86_64" "$QOBJ/qemu-system-x86_64"
+	ldd "$QOBJ/qemu-system-x86_64" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+	while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	as --32 -o "$BUILD/cpr-guest.o" "$TOP/guest/cpr-guest.S"
+	ld -m elf_i386 -Ttext=0xffff0000 -e 0xfffffff0 --oformat binary \
+		-o "$q/cpr-guest.bin" "$BUILD/cpr-guest.o"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$q/qmp-cmd" "$TOP/guest/qmp-cmd.c"
+	install -m 644 "$TOP/guest/qemu-cpr-lib.sh" "$q/qemu-cpr-lib.sh"
+	for t in qemu_cpr_test qemu_cpr_bad_input_test; do
+		install -m 755 "$TOP/guest/$t" "$root/kvm/x86_64/$t"
+		echo "x86_64/$t" >>"$root/kvm/tests.list"
+	done
+fi
+# What the guest will run, for scripts/vm.py
+cp "$root/kvm/tests.list" "$BUILD/tests.list"
 grep -v '^#' "$TOP/test-args" | grep . >"$root/kvm/test-args" || true
 grep -v '^#' "$TOP/bench-args" | grep . >"$root/kvm/bench-args" || true
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$BUILD/initramfs.cpio"
-say "    initramfs: $(du -m "$BUILD/initramfs.cpio" | cut -f1) MiB, $(wc -l <"$ST/tests.all") selftests"
+say "    initramfs: $(du -m "$BUILD/initramfs.cpio" | cut -f1) MiB, $(wc -l <"$BUILD/tests.list") tests"

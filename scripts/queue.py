@@ -10,6 +10,10 @@ is a git tree made from them:
     cover commit          empty; its message is the cover letter
     test patches          one commit per test-patches/ entry
 
+With QUEUE=qemu the same commands work on the QEMU queue: qemu/patches
+(no cover letter, no test patches) and build/qemu, whose base commit is
+Debian's QEMU source (scripts/qemu-base.sh).
+
 Commands:
     sync [--force]   make build/linux match the queue (make tree)
     export           regenerate patches/ and test-patches/ from build/linux
@@ -30,9 +34,19 @@ import tempfile
 TOP = os.environ.get("QUEUE_TOP") or \
     os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
-TREE = os.path.join(BUILD, "linux")
-PATCHES = os.path.join(TOP, "patches")
+QEMU = os.environ.get("QUEUE") == "qemu"
+if QEMU:
+    TREE = os.path.join(BUILD, "qemu")
+    PATCHES = os.path.join(TOP, "qemu", "patches")
+    QDIRS = ("qemu/patches",)
+    BASE_ID = os.path.join(BUILD, "qemu-base.id")
+else:
+    TREE = os.path.join(BUILD, "linux")
+    PATCHES = os.path.join(TOP, "patches")
+    QDIRS = ("patches", "test-patches")
+    BASE_ID = os.path.join(BUILD, "base.id")
 TESTPATCHES = os.path.join(TOP, "test-patches")
+TREE_NAME = os.path.relpath(TREE, TOP)
 COVER = "0000-cover-letter.patch"
 STAMP = os.path.join(TREE, ".git", "kvm-mig-stamp")
 
@@ -87,17 +101,18 @@ def read_series(d):
 def queue_files():
     """Every file whose content defines the tree, relative to TOP."""
     files = []
-    for d in (PATCHES, TESTPATCHES):
-        rel = os.path.relpath(d, TOP)
+    for rel in QDIRS:
         files.append(os.path.join(rel, "series"))
-        files += [os.path.join(rel, n) for n in read_series(d)]
-    files.append(os.path.join(os.path.relpath(PATCHES, TOP), COVER))
+        files += [os.path.join(rel, n) for n in
+                  read_series(os.path.join(TOP, rel))]
+    if not QEMU:
+        files.append(os.path.join(os.path.relpath(PATCHES, TOP), COVER))
     return files
 
 
 def queue_hash():
     h = hashlib.sha256()
-    with open(os.path.join(BUILD, "base.id"), "rb") as f:
+    with open(BASE_ID, "rb") as f:
         h.update(f.read())
     for rel in queue_files():
         path = os.path.join(TOP, rel)
@@ -229,27 +244,33 @@ def sync(force):
     st = read_stamp()
     if is_synced():
         if st["queue"] == queue_hash():
-            return "build/linux is up to date with the queue"
+            return "%s is up to date with the queue" % TREE_NAME
     elif st is None and head() == git("rev-parse", "base").stdout.strip() \
             and not dirty():
         pass                                # fresh import
     elif not dirty() and exported_matches():
         write_stamp()
-        return "build/linux already matches the queue"
+        return "%s already matches the queue" % TREE_NAME
     elif force:
         ref = "refs/kvm-mig/backup/" + head()[:12]
         git("update-ref", ref, "HEAD")
-        print("    FORCE: discarding build/linux work (saved as %s)" % ref)
+        print("    FORCE: discarding %s work (saved as %s)" % (TREE_NAME, ref))
     else:
         raise QueueError(
-            "build/linux holds commits or edits that are not in patches/: "
-            "run 'make export' to keep them, or pass FORCE=1 to discard them")
+            "%s holds commits or edits that are not in %s/: run 'make "
+            "export' to keep them, or pass FORCE=1 to discard them"
+            % (TREE_NAME, QDIRS[0]))
 
     if os.path.exists(STAMP):
         os.unlink(STAMP)
     git("checkout", "-q", "-f", "--detach", "base")
     git("clean", "-fdq")
     git("checkout", "-q", "-B", "queue", "base")
+    if QEMU:
+        for name in read_series(PATCHES):
+            apply(os.path.join(PATCHES, name), "qemu")
+        write_stamp()
+        return "%s synced: %d patches" % (TREE_NAME, len(read_series(PATCHES)))
     cover = parse_cover()
     for name in read_series(PATCHES):
         apply(os.path.join(PATCHES, name), "series")
@@ -307,8 +328,12 @@ def format_patches(outdir, rng, numbered):
 
 def export(outroot):
     if git("status", "--porcelain", "--untracked-files=no").stdout.strip():
-        raise QueueError("build/linux has uncommitted changes; commit them "
-                         "(git commit / --fixup) before 'make export'")
+        raise QueueError("%s has uncommitted changes; commit them "
+                         "(git commit / --fixup) before 'make export'"
+                         % TREE_NAME)
+    if QEMU:
+        format_patches(os.path.join(outroot, QDIRS[0]), "base..HEAD", True)
+        return
     cover = find_cover()
     pdir = os.path.join(outroot, "patches")
     names = format_patches(pdir, "base.." + cover + "^", True)
@@ -330,7 +355,7 @@ def listing(d):
 
 def compare(outroot):
     diffs = []
-    for d in ("patches", "test-patches"):
+    for d in QDIRS:
         new, old = listing(os.path.join(outroot, d)), \
             listing(os.path.join(TOP, d))
         for n in sorted(set(new) | set(old)):
@@ -343,7 +368,7 @@ def do_export():
     with tempfile.TemporaryDirectory() as tmp:
         export(tmp)
         changed = compare(tmp)
-        for d in ("patches", "test-patches"):
+        for d in QDIRS:
             dst = os.path.join(TOP, d)
             os.makedirs(dst, exist_ok=True)
             for n in os.listdir(dst):

@@ -187,9 +187,8 @@ def main():
     ap.add_argument("--mode", default="check",
                     choices=("check", "run", "bench", "coverage", "debug"))
     ap.add_argument("--only", nargs="*", default=[])
-    ap.add_argument("--tests", default=os.path.join(build, "selftests",
-                                                     "tests.all"),
-                    help="the selftest list packed into the initramfs")
+    ap.add_argument("--tests", default=os.path.join(build, "tests.list"),
+                    help="the test list packed into the initramfs")
     ap.add_argument("--out", required=True)
     ap.add_argument("--parts", required=True)
     ap.add_argument("--known", default=os.path.join(top, "known-failures"),
