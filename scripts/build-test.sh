@@ -31,8 +31,16 @@ MK
 say "    $(wc -l <"$ST/tests.all") selftests built in $(elapsed "$t0") s"
 
 # Our QEMU, from build/qemu as it is, if that tree exists (make tree).
+# Without it the initramfs lacks QEMU and its tests: a failed QEMU build
+# is a failed result, not a reason to skip the kernel's tests.
 if [ -d "$QTREE/.git" ]; then
-	"$TOP/scripts/qemu-build.sh"
+	t0=$(now)
+	if "$TOP/scripts/qemu-build.sh"; then
+		result "build: qemu-system-x86_64 (qemu/patches)" build pass "$(elapsed "$t0")"
+	else
+		rm -f "$QOBJ/qemu-system-x86_64"
+		result "build: qemu-system-x86_64 (qemu/patches)" build fail "$(elapsed "$t0")"
+	fi
 fi
 
 "$TOP/scripts/initramfs.sh"

@@ -44,6 +44,40 @@ fi
 
 "$TOP/scripts/series-check.sh" || true
 
+# The QEMU queue: applies, round-trips, and passes QEMU's checkpatch.pl
+# (errors fail; its warnings are listed in the result's detail).
+"$TOP/scripts/qemu-base.sh"
+stage "apply the QEMU queue"
+t0=$(now)
+if QUEUE=qemu python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}; then
+	result "queue: qemu/patches apply" build pass "$(elapsed "$t0")"
+else
+	result "queue: qemu/patches apply" build fail "$(elapsed "$t0")" \
+		"a patch does not apply, or build/qemu holds unexported work"
+	finish
+fi
+t0=$(now)
+if QUEUE=qemu python3 "$TOP/scripts/queue.py" check-export; then
+	result "queue: make export reproduces qemu/patches byte for byte" static pass "$(elapsed "$t0")"
+else
+	result "queue: make export reproduces qemu/patches byte for byte" static fail "$(elapsed "$t0")"
+fi
+while read -r p; do
+	[ -n "$p" ] && [ "${p:0:1}" != "#" ] || continue
+	t0=$(now)
+	log=$LOGS/qemu-checkpatch-$p.log
+	if (cd "$QTREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl -q \
+		"$TOP/qemu/patches/$p") >"$log" 2>&1; then
+		result "qemu checkpatch: $p" static pass "$(elapsed "$t0")" \
+			"$(grep -E '^WARNING' "$log" | head -3)"
+	else
+		sed 's/^/    /' "$log" | head -20
+		result "qemu checkpatch: $p" static fail "$(elapsed "$t0")" \
+			"$(grep -E '^(ERROR|WARNING)' "$log" | head -5)"
+	fi
+done <"$TOP/qemu/patches/series"
+say "    $(grep -vc '^#' "$TOP/qemu/patches/series") QEMU patches checked"
+
 t0=$(now)
 if "$TOP/scripts/build-test.sh"; then
 	result "build: test kernel, selftests, initramfs" build pass "$(elapsed "$t0")"
