@@ -21,4 +21,18 @@ echo "to a new VMM process, fds passed over a unix socket:"
 rc=$?
 sed -n -e 's/^ok [0-9]* /  /p' -e 's/^# \[/  [/p' -e 's/^not ok [0-9]* /  FAILED: /p' /tmp/upgrade.log
 [ "$rc" = 0 ] || tail -20 /tmp/upgrade.log
+
+echo ""
+echo "VMM upgrade with QEMU (qemu_cpr_test): our QEMU hands a counting"
+echo "software-protected guest to a new QEMU process with cpr-transfer:"
+if [ -x /kvm/x86_64/qemu_cpr_test ]; then
+	(cd /kvm/x86_64 && ./qemu_cpr_test) >/tmp/qemu-cpr.log 2>&1
+	qrc=$?
+	sed -n -e 's/^ok [0-9]* /  ok: /p' -e 's/^# \([a-z]* -> \)/    \1/p' \
+		-e 's/^# \(cpu \)/    \1/p' -e 's/^not ok [0-9]* /  FAILED: /p' /tmp/qemu-cpr.log
+	[ "$qrc" = 0 ] || tail -20 /tmp/qemu-cpr.log
+	[ "$rc" != 0 ] || rc=$qrc
+else
+	echo "  (our QEMU is not in the initramfs)"
+fi
 exit "$rc"
