@@ -3,7 +3,8 @@
  * The guest of qemu_cpr_test: a 64 KiB BIOS image for QEMU's pc machine
  * with a sw-protected-guest (KVM_X86_SW_PROTECTED_VM).
  *
- * The boot CPU enters 32-bit flat protected mode, converts the page at
+ * The boot CPU enters 32-bit flat protected mode, reprograms PAM (see
+ * bsp32), converts the page at
  * PRIV to private memory with KVM_HC_MAP_GPA_RANGE (which QEMU handles
  * by setting the private attribute and discarding the shared page),
  * stores a magic number in it and starts the other CPUs.  Then every CPU
@@ -58,6 +59,35 @@ reset16:			/* at BASE: %cs's base after reset */
 	.code32
 bsp32:
 	FLAT_SEGMENTS
+	/*
+	 * Map RAM over the option ROM area at 0xc8000, then at 0xd0000, then
+	 * unmap it at 0xc8000, with the i440fx's PAM registers.  QEMU reshapes
+	 * its memslots at each step, deleting before adding and taking the
+	 * lowest free ids, whereas a new QEMU goes from the boot layout to the
+	 * final one in one step: the two QEMUs of an upgrade number the
+	 * memslots from 0xd0000 on differently, as after any firmware that
+	 * programs PAM.
+	 */
+	movb	$3, %bl			/* read/write RAM */
+	movl	$0x80000058, %eax	/* bus 0, dev 0, regs 0x58-0x5b */
+	movw	$0xcf8, %dx
+	outl	%eax, %dx
+	movb	%bl, %al
+	movw	$0xcff, %dx		/* 0x5b, PAM2 low: 0xc8000-0xcbfff */
+	outb	%al, %dx
+	movl	$0x8000005c, %eax	/* regs 0x5c-0x5f */
+	movw	$0xcf8, %dx
+	outl	%eax, %dx
+	movb	%bl, %al
+	movw	$0xcfc, %dx		/* 0x5c, PAM3 low: 0xd0000-0xd3fff */
+	outb	%al, %dx
+	movl	$0x80000058, %eax
+	movw	$0xcf8, %dx
+	outl	%eax, %dx
+	movb	$0, %al			/* back to the option ROM */
+	movw	$0xcff, %dx
+	outb	%al, %dx
+
 	movl	$HC_MAP_GPA_RANGE, %eax
 	movl	$PRIV, %ebx
 	movl	$1, %ecx

@@ -61,6 +61,7 @@ start() {
 		-chardev file,id=dbg,path="$W/$name.log" \
 		-device isa-debugcon,iobase=0x402,chardev=dbg \
 		-qmp unix:"$W/$name.qmp",server=on,wait=off \
+		-trace kvm_set_user_memory,file="$W/$name.slots" \
 		"$@" </dev/null >"$W/$name.out" 2>"$W/$name.err" &
 	echo $! >"$W/$name.pid"
 }
@@ -161,4 +162,17 @@ migration_ended() {
 # ram_field FIELD QUERY: FIELD of the "ram" object of a query-migrate reply
 ram_field() {
 	echo "$2" | sed -n "s/.*\"ram\": {[^}]*\"$1\": \([0-9]*\).*/\1/p"
+}
+
+# layout NAME: QEMU NAME's user memslots as "gpa id" lines, by gpa,
+# replayed from its kvm_set_user_memory trace (size 0 deletes a memslot).
+layout() {
+	awk '{
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^Slot#/) id = substr($i, 6)
+			if ($i ~ /^gpa=/) gpa = substr($i, 5)
+			if ($i ~ /^size=/) size = substr($i, 6)
+		}
+		if (size == "0x0") delete at[id]; else at[id] = gpa
+	} END { for (id in at) print at[id], id }' "$W/$1.slots" | sort
 }
