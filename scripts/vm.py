@@ -9,9 +9,11 @@ stops making progress is killed and the last console lines are shown.
 
 import argparse
 import base64
+import bisect
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -88,11 +90,19 @@ def kunit_result(suite, lines):
 
 
 class Guest:
-    def __init__(self, a):
+    """One boot of the test guest; boot n > 1 writes files with suffix -n."""
+
+    def __init__(self, a, n=1, only=None):
         self.a = a
+        self.only = a.only if only is None else only
+        sfx = "" if n == 1 else "-%d" % n
         os.makedirs(a.out, exist_ok=True)
-        self.console = os.path.join(a.out, "console.log")
-        self.results = os.path.join(a.out, "results.log")
+        self.console = os.path.join(a.out, "console%s.log" % sfx)
+        self.results = os.path.join(a.out, "results%s.log" % sfx)
+        self.monitor = os.path.join(a.out, "monitor%s.sock" % sfx)
+        self.registers = os.path.join(a.out, "registers%s.log" % sfx)
+        self.qlog = os.path.join(a.out, "qemu%s.log" % sfx)
+        self.qcmd = os.path.join(a.out, "qemu%s.cmd" % sfx)
         for p in (self.console, self.results):
             open(p, "w").close()
 
@@ -102,9 +112,28 @@ class Guest:
         args = ["console=ttyS0", "panic=-1", "kvmmig.mode=" + self.a.mode,
                 "kvmmig.timeout=%d" % self.a.test_timeout,
                 "ccp.sev_emulation=1"]
-        if self.a.only:
-            args.append("kvmmig.only=" + ",".join(self.a.only))
+        if self.only:
+            args.append("kvmmig.only=" + ",".join(self.only))
         return " ".join(args)
+
+    def dump_registers(self):
+        """Where every vCPU of a hung guest is: HMP "info registers -a"."""
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(self.monitor)
+            s.sendall(b"info registers -a\nquit\n")
+            out = b""
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                out += d
+        except OSError as e:
+            out = ("no register dump: %s\n" % e).encode()
+        with open(self.registers, "wb") as f:
+            f.write(out)
+        return out.decode(errors="replace")
 
     def run(self, on_line):
         a = self.a
@@ -113,11 +142,12 @@ class Guest:
                "-display", "none", "-no-reboot",
                "-serial", "file:" + self.console,
                "-serial", "file:" + self.results,
+               "-monitor", "unix:%s,server=on,wait=off" % self.monitor,
                "-kernel", a.kernel, "-initrd", a.initrd,
                "-append", self.cmdline()]
-        with open(os.path.join(a.out, "qemu.cmd"), "w") as f:
+        with open(self.qcmd, "w") as f:
             f.write(" ".join(cmd) + "\n")
-        qlog = open(os.path.join(a.out, "qemu.log"), "w")
+        qlog = open(self.qlog, "w")
         p = subprocess.Popen(cmd, stdout=qlog, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL)
         start = last = time.time()
@@ -145,6 +175,8 @@ class Guest:
             elif time.time() - start > a.limit:
                 why = "over the %d s limit" % a.limit
             if why:
+                if p.poll() is None:
+                    self.dump_registers()
                 p.kill()
                 p.wait()
                 break
@@ -200,6 +232,8 @@ def main():
     ap.add_argument("--test-timeout", type=int, default=300)
     ap.add_argument("--stall", type=int, default=420)
     ap.add_argument("--limit", type=int, default=3600)
+    ap.add_argument("--restarts", type=int, default=2,
+                    help="boots after a hang, for the tests after it")
     a = ap.parse_args()
 
     known = load_known(a.known)
@@ -221,7 +255,7 @@ def main():
         extra = ""
         if e["result"] in ("fail", "xfail") and e.get("detail"):
             extra = "  (" + e["detail"].splitlines()[0][:100] + ")"
-        print("    %-8s%-6s %-40s %6.1f s%s" % (
+        print("    %-9s%-6s %-40s %6.1f s%s" % (
             prefix, e["result"].upper(), e["name"], e["seconds"], extra),
             flush=True)
 
@@ -317,12 +351,47 @@ def main():
                 e["detail"] = "listed in known-failures but PASSED: " \
                     "remove it from the list"
 
-    g = Guest(a)
-    print("    booting %s (TCG, -cpu EPYC, %d vCPUs, %s)" % (
-        os.path.relpath(a.kernel), a.smp, a.mem), flush=True)
-    why, rc, secs = g.run(on_line)
+    # A guest that hangs in a test (no output for --stall seconds) fails
+    # that test; the tests after it run in a fresh boot, so that one hang
+    # is one failure, not the loss of every result after it.
+    boots, hangs, secs = [], [], 0.0
+    only = None
+    while True:
+        g = Guest(a, len(boots) + 1, only)
+        boots.append(g)
+        print("    booting %s (TCG, -cpu EPYC, %d vCPUs, %s)%s" % (
+            os.path.relpath(a.kernel), a.smp, a.mem,
+            " again for the %d remaining tests" % len(only) if only else ""),
+            flush=True)
+        why, rc, t = g.run(on_line)
+        secs += t
+        hung = state["section"]
+        if not (why and why.startswith("no output") and hung in expected
+                and len(boots) <= a.restarts):
+            break
+        hangs.append(hung)
+        save(hung, state["lines"])
+        state["n"] += 1
+        e = {"name": hung, "kind": "selftest", "result": "fail",
+             "seconds": 0.0, "subtests": ktap_counts(state["lines"]),
+             "detail": "the guest hung in it (%s); vCPUs at %s" % (
+                 why, hang_site(g.registers, a.kernel)),
+             "tail": state["lines"][-20:]}
+        finalize(e)
+        emit(e, "[%d/%d]" % (state["n"], total))
+        state["section"] = None
+        seen = {x["name"] for x in entries}
+        only = [x for x in expected if x not in seen]
+        if not only:
+            why = None
+            break
 
-    by_test, outside, console = console_splats(g.console)
+    by_test, outside, console = {}, [], []
+    for g in boots:
+        b, o, console = console_splats(g.console)
+        for k, v in b.items():
+            by_test.setdefault(k, []).extend(v)
+        outside += o
     # Splats are only known once the console is complete: a splat fails
     # its test even if the test passed or is a known failure.
     for e in entries:
@@ -358,6 +427,8 @@ def main():
     detail = []
     if why:
         detail.append("guest killed: " + why)
+    if hangs:
+        detail.append("restarted after a hang in " + ", ".join(hangs))
     elif not state["done"]:
         detail.append("guest exited before finishing (qemu rc %s)" % rc)
     if outside:
@@ -396,6 +467,31 @@ def main():
             print("    --- splat during %s:" % e["name"])
             print("\n".join("      " + l for l in e["splat"].splitlines()))
     return 0
+
+
+def hang_site(registers, kernel):
+    """The kernel functions the vCPUs of a hung guest were in."""
+    try:
+        with open(registers, errors="replace") as f:
+            rips = re.findall(r"RIP=([0-9a-f]{16})", f.read())
+        smap = os.path.join(os.path.dirname(kernel), "..", "..", "..",
+                            "System.map")
+        syms = []
+        with open(smap) as f:
+            for l in f:
+                addr, kind, name = l.split()[:3]
+                if kind in "tTwW":
+                    syms.append((int(addr, 16), name))
+    except OSError:
+        return "unknown (no register dump or System.map)"
+    syms.sort()
+    where = []
+    for r in rips:
+        v = int(r, 16)
+        i = bisect.bisect_right(syms, (v, "\xff")) - 1
+        where.append("%s+%#x" % (syms[i][1], v - syms[i][0])
+                     if i >= 0 and v >> 63 else "user " + r)
+    return ", ".join(where) or "unknown"
 
 
 def kmemleak_result(lines, scanned):
