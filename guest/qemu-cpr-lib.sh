@@ -38,15 +38,20 @@ ktap_end() {
 # to stderr, which the test's output includes.
 fail() { echo "# FAIL: $*" >&2; exit 1; }
 
-# The machine: a sw-protected guest with MEM MiB and SMP vCPUs.
-MEM=32 SMP=1 CGS=1
+# The machine: a sw-protected guest (CGS=1), an SEV guest (CGS=sev, with
+# the sev-guest options SEV_OPTS) or no confidential guest (CGS=0), with
+# MEM MiB and SMP vCPUs.  SEV: the emulated platform's CPUID leaf
+# 0x8000001f is KVM's alone (TCG reports C-bit 0 to the test guest), and
+# QEMU requires 1 to 63 reduced physical address bits.
+MEM=32 SMP=1 CGS=1 SEV_OPTS=
 machine_args() {
-	if [ "$CGS" = 1 ]; then
-		echo "-machine pc,smm=off,aux-ram-share=on,memory-backend=ram0,confidential-guest-support=swp" \
-		     "-object sw-protected-guest,id=swp"
-	else
-		echo "-machine pc,smm=off,aux-ram-share=on,memory-backend=ram0"
-	fi
+	m="-machine pc,smm=off,aux-ram-share=on,memory-backend=ram0"
+	case "$CGS" in
+	1) echo "$m,confidential-guest-support=swp -object sw-protected-guest,id=swp" ;;
+	sev) echo "$m,confidential-guest-support=sev0" \
+		  "-object sev-guest,id=sev0,cbitpos=0,reduced-phys-bits=1,policy=0x1$SEV_OPTS" ;;
+	*) echo "$m" ;;
+	esac
 	echo "-object memory-backend-memfd,id=ram0,size=${MEM}M,share=on" \
 	     "-m ${MEM}M -smp $SMP -accel kvm -nodefaults -vga none -display none" \
 	     "-global kvm-apic.vapic=off -bios $Q/cpr-guest.bin"
@@ -57,7 +62,7 @@ machine_args() {
 start() {
 	name=$1; shift
 	# shellcheck disable=SC2046
-	$QEMU $(machine_args) \
+	$IN_CGROUP $QEMU $(machine_args) \
 		-chardev file,id=dbg,path="$W/$name.log" \
 		-device isa-debugcon,iobase=0x402,chardev=dbg \
 		-qmp unix:"$W/$name.qmp",server=on,wait=off \

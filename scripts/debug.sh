@@ -20,7 +20,7 @@ TESTS="kvm_vm_move_lock kvm_sev_move kvm_sev_lockout
 	vm_move_random_test vmm_upgrade_test sev_move_test sev_snp_move_test
 	sev_asid_test sev_migrate_tests sev_init2_tests sev_emul_fw_test
 	sev_emul_snp_test guest_memfd_test private_mem_conversions_test
-	qemu_cpr_test qemu_cpr_bad_input_test"
+	qemu_cpr_test qemu_cpr_bad_input_test qemu_cpr_sev_test"
 
 stage "debug kernel (configs/test.config + configs/debug.config)"
 t0=$(now)

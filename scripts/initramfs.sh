@@ -35,7 +35,7 @@ if [ -x "$QOBJ/qemu-system-x86_64" ]; then
 		-o "$q/cpr-guest.bin" "$BUILD/cpr-guest.o"
 	gcc -static -O2 -Wall -Wextra -Werror -o "$q/qmp-cmd" "$TOP/guest/qmp-cmd.c"
 	install -m 644 "$TOP/guest/qemu-cpr-lib.sh" "$q/qemu-cpr-lib.sh"
-	for t in qemu_cpr_test qemu_cpr_bad_input_test; do
+	for t in qemu_cpr_test qemu_cpr_bad_input_test qemu_cpr_sev_test; do
 		install -m 755 "$TOP/guest/$t" "$root/kvm/x86_64/$t"
 		echo "x86_64/$t" >>"$root/kvm/tests.list"
 	done
