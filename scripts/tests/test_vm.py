@@ -102,5 +102,27 @@ class Kmemleak(unittest.TestCase):
         self.assertEqual(vm.kmemleak_result([], False)["result"], "fail")
 
 
+class HangSite(unittest.TestCase):
+    def test_symbols(self):
+        d = tempfile.mkdtemp()
+        boot = os.path.join(d, "arch", "x86", "boot")
+        os.makedirs(boot)
+        with open(os.path.join(d, "System.map"), "w") as f:
+            f.write("ffffffff81000000 T _text\n"
+                    "ffffffff81000100 t default_idle\n"
+                    "ffffffff81000180 D some_data\n"
+                    "ffffffff81000200 T kvm_vcpu_halt\n")
+        regs = os.path.join(d, "registers.log")
+        with open(regs, "w") as f:
+            f.write("CPU#0\nRAX=0 RIP=ffffffff81000113 RFL=00000246\n"
+                    "CPU#1\nRAX=0 RIP=ffffffff81000234 RFL=00000246\n"
+                    "CPU#2\nRIP=00007f0000001000\n")
+        kernel = os.path.join(boot, "bzImage")
+        self.assertEqual(vm.hang_site(regs, kernel),
+                         "default_idle+0x13, kvm_vcpu_halt+0x34, "
+                         "user 00007f0000001000")
+        self.assertIn("unknown", vm.hang_site(regs + ".none", kernel))
+
+
 if __name__ == "__main__":
     unittest.main()
