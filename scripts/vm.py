@@ -92,9 +92,9 @@ def kunit_result(suite, lines):
 class Guest:
     """One boot of the test guest; boot n > 1 writes files with suffix -n."""
 
-    def __init__(self, a, n=1, only=None):
+    def __init__(self, a, n=1, after=None):
         self.a = a
-        self.only = a.only if only is None else only
+        self.after = after
         sfx = "" if n == 1 else "-%d" % n
         os.makedirs(a.out, exist_ok=True)
         self.console = os.path.join(a.out, "console%s.log" % sfx)
@@ -112,25 +112,27 @@ class Guest:
         args = ["console=ttyS0", "panic=-1", "kvmmig.mode=" + self.a.mode,
                 "kvmmig.timeout=%d" % self.a.test_timeout,
                 "ccp.sev_emulation=1"]
-        if self.only:
-            args.append("kvmmig.only=" + ",".join(self.only))
+        if self.a.only:
+            args.append("kvmmig.only=" + ",".join(self.a.only))
+        if self.after:
+            args.append("kvmmig.after=" + self.after)
         return " ".join(args)
 
     def dump_registers(self):
         """Where every vCPU of a hung guest is: HMP "info registers -a"."""
+        out = b""
         try:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(10)
-            s.connect(self.monitor)
-            s.sendall(b"info registers -a\nquit\n")
-            out = b""
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                out += d
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(10)
+                s.connect(self.monitor)
+                s.sendall(b"info registers -a\nquit\n")
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    out += d
         except OSError as e:
-            out = ("no register dump: %s\n" % e).encode()
+            out += ("\nregister dump cut short: %s\n" % e).encode()
         with open(self.registers, "wb") as f:
             f.write(out)
         return out.decode(errors="replace")
@@ -230,11 +232,15 @@ def main():
     ap.add_argument("--mem", default="4G")
     ap.add_argument("--smp", type=int, default=2)
     ap.add_argument("--test-timeout", type=int, default=300)
-    ap.add_argument("--stall", type=int, default=420)
+    ap.add_argument("--stall", type=int, default=None,
+                    help="no output for this long is a hang (default: "
+                    "the test timeout plus 120 s)")
     ap.add_argument("--limit", type=int, default=3600)
     ap.add_argument("--restarts", type=int, default=2,
                     help="boots after a hang, for the tests after it")
     a = ap.parse_args()
+    if a.stall is None:
+        a.stall = a.test_timeout + 120
 
     known = load_known(a.known)
     expected = []
@@ -354,20 +360,22 @@ def main():
     # A guest that hangs in a test (no output for --stall seconds) fails
     # that test; the tests after it run in a fresh boot, so that one hang
     # is one failure, not the loss of every result after it.
+    # Not in coverage mode: the first boot's counters would be lost.
+    restarts = 0 if a.mode == "coverage" else a.restarts
     boots, hangs, secs = [], [], 0.0
-    only = None
+    after, left = None, 0
     while True:
-        g = Guest(a, len(boots) + 1, only)
+        g = Guest(a, len(boots) + 1, after)
         boots.append(g)
         print("    booting %s (TCG, -cpu EPYC, %d vCPUs, %s)%s" % (
             os.path.relpath(a.kernel), a.smp, a.mem,
-            " again for the %d remaining tests" % len(only) if only else ""),
-            flush=True)
+            " again for the %d tests after %s" % (left, after) if after
+            else ""), flush=True)
         why, rc, t = g.run(on_line)
         secs += t
         hung = state["section"]
         if not (why and why.startswith("no output") and hung in expected
-                and len(boots) <= a.restarts):
+                and len(boots) <= restarts):
             break
         hangs.append(hung)
         save(hung, state["lines"])
@@ -380,10 +388,12 @@ def main():
         finalize(e)
         emit(e, "[%d/%d]" % (state["n"], total))
         state["section"] = None
-        seen = {x["name"] for x in entries}
-        only = [x for x in expected if x not in seen]
-        if not only:
+        after = hung
+        left = len(expected) - expected.index(hung) - 1
+        if not left:
+            # Nothing after it: the hang is the test's failure alone.
             why = None
+            state["done"] = True
             break
 
     by_test, outside, console = {}, [], []
@@ -428,7 +438,9 @@ def main():
     if why:
         detail.append("guest killed: " + why)
     if hangs:
-        detail.append("restarted after a hang in " + ", ".join(hangs))
+        detail.append("a hang in " + ", ".join(hangs) + (
+            "; the kmemleak scan covers only the tests after it"
+            if a.mode == "debug" else ""))
     elif not state["done"]:
         detail.append("guest exited before finishing (qemu rc %s)" % rc)
     if outside:
