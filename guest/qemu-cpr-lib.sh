@@ -39,17 +39,17 @@ ktap_end() {
 fail() { echo "# FAIL: $*" >&2; exit 1; }
 
 # The machine: a sw-protected guest (CGS=1), an SEV guest (CGS=sev, with
-# the sev-guest options SEV_OPTS) or no confidential guest (CGS=0), with
-# MEM MiB and SMP vCPUs.  SEV: the emulated platform's CPUID leaf
+# SEV_POLICY and the sev-guest options SEV_OPTS) or no confidential guest
+# (CGS=0), with MEM MiB and SMP vCPUs.  SEV: the emulated platform's CPUID leaf
 # 0x8000001f is KVM's alone (TCG reports C-bit 0 to the test guest), and
 # QEMU requires 1 to 63 reduced physical address bits.
-MEM=32 SMP=1 CGS=1 SEV_OPTS=
+MEM=32 SMP=1 CGS=1 SEV_POLICY=0x1 SEV_OPTS=
 machine_args() {
 	m="-machine pc,smm=off,aux-ram-share=on,memory-backend=ram0"
 	case "$CGS" in
 	1) echo "$m,confidential-guest-support=swp -object sw-protected-guest,id=swp" ;;
 	sev) echo "$m,confidential-guest-support=sev0" \
-		  "-object sev-guest,id=sev0,cbitpos=0,reduced-phys-bits=1,policy=0x1$SEV_OPTS" ;;
+		  "-object sev-guest,id=sev0,cbitpos=0,reduced-phys-bits=1,policy=$SEV_POLICY$SEV_OPTS" ;;
 	*) echo "$m" ;;
 	esac
 	echo "-object memory-backend-memfd,id=ram0,size=${MEM}M,share=on" \
