@@ -18,7 +18,7 @@ check-debug: ## only the debug stage of make check (KASAN, lockdep, kmemleak)
 vmtest: ## TESTS="a b": rebuild incrementally, boot, run only those tests
 	@TESTS="$(TESTS)" scripts/vmtest.sh
 
-bench: ## move latency vs guest memory and vCPUs, against a 4 GiB copy
+bench: ## move latency (memory, vCPUs); QEMU upgrade downtime: cpr-transfer, move, precopy
 	@scripts/bench.sh
 
 coverage: ## line coverage of the series' kernel lines (gcov test kernel)

@@ -19,6 +19,11 @@
  * the CPUs and the private memory both survived.  A line that a
  * cpr-transfer cut in two is completed by the new QEMU's log.
  *
+ * Assembled with --defsym BENCH=1 it is the guest of qemu_cpr_bench
+ * (cpr-bench.bin): one CPU, with or without a private page (a guest
+ * without confidential-guest-support counts in shared memory), writing a
+ * byte for every loop and its TSC every 1024 loops (see bench below).
+ *
  * Linked at 0xffff0000 (the top 64 KiB of the 4 GiB address space, where
  * QEMU maps the BIOS) as a flat binary; the reset vector is the last 16
  * bytes.
@@ -95,7 +100,13 @@ bsp32:
 	xorl	%esi, %esi
 	vmmcall
 	testl	%eax, %eax
+.ifdef BENCH
+	/* A guest without private memory counts in shared memory. */
+	movl	$MAGIC_VAL, MAGIC
+	jmp	bench
+.else
 	jnz	hypercall_failed
+.endif
 	movl	$MAGIC_VAL, MAGIC
 	movl	$0, LOCK
 
@@ -174,6 +185,70 @@ print_hex:
 	loop	4b
 	ret
 
+.ifdef BENCH
+/*
+ * The guest of qemu_cpr_bench (one CPU): every loop writes one byte, the
+ * high bit and the low 7 bits of the loop count, so that the host can
+ * timestamp each loop; every 1024 loops "t<TSC> m<largest TSC gap between
+ * two loops since the last such line>\n" (see guest/cpr-stamp.c).
+ */
+	.set	COUNT,		PRIV
+	.set	LAST_TSC,	(PRIV + 0x10)
+	.set	MAX_GAP,	(PRIV + 0x18)
+bench:
+	xorl	%ebp, %ebp			/* CPU 0, for memory_lost */
+	movl	$STACKS, %esp
+	movl	$0, COUNT
+	call	bench_reset
+6:	cmpl	$MAGIC_VAL, MAGIC
+	jne	memory_lost
+	rdtsc
+	movl	%eax, %ecx
+	movl	%edx, %ebx
+	subl	LAST_TSC, %eax
+	sbbl	LAST_TSC + 4, %edx		/* %edx:%eax: the gap */
+	movl	%ecx, LAST_TSC
+	movl	%ebx, LAST_TSC + 4
+	cmpl	MAX_GAP + 4, %edx
+	jb	8f
+	ja	7f
+	cmpl	MAX_GAP, %eax
+	jbe	8f
+7:	movl	%eax, MAX_GAP
+	movl	%edx, MAX_GAP + 4
+8:	incl	COUNT
+	movl	COUNT, %eax
+	orb	$0x80, %al
+	movw	$PORT, %dx
+	outb	%al, %dx
+	testl	$1023, COUNT
+	jnz	6b
+	movb	$'t', %al
+	outb	%al, %dx
+	movl	LAST_TSC + 4, %ebx
+	call	print_hex
+	movl	LAST_TSC, %ebx
+	call	print_hex
+	movb	$' ', %al
+	outb	%al, %dx
+	movb	$'m', %al
+	outb	%al, %dx
+	movl	MAX_GAP + 4, %ebx
+	call	print_hex
+	movl	MAX_GAP, %ebx
+	call	print_hex
+	movb	$'\n', %al
+	outb	%al, %dx
+	call	bench_reset			/* printing is not a gap */
+	jmp	6b
+bench_reset:
+	movl	$0, MAX_GAP
+	movl	$0, MAX_GAP + 4
+	rdtsc
+	movl	%eax, LAST_TSC
+	movl	%edx, LAST_TSC + 4
+	ret
+.endif
 memory_lost:
 	call	lock_port
 	movb	$'E', %al

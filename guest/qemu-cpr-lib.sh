@@ -54,7 +54,7 @@ machine_args() {
 	esac
 	echo "-object memory-backend-memfd,id=ram0,size=${MEM}M,share=on" \
 	     "-m ${MEM}M -smp $SMP -accel kvm -nodefaults -vga none -display none" \
-	     "-global kvm-apic.vapic=off -bios $Q/cpr-guest.bin"
+	     "-global kvm-apic.vapic=off -bios ${BIOS:-$Q/cpr-guest.bin}"
 }
 
 # start NAME [ARGS...]: QEMU NAME in the background, its guest's output in

@@ -1,8 +1,11 @@
 #!/bin/bash
 # make bench: how long KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM stops a guest,
-# against guest_memfd size and vCPU count, next to copying 4 GiB once.
-# Runs vm_move_perf_test (arguments in bench-args) in the TCG test guest,
-# then writes build/bench/results.json, a table and build/bench/move-latency.png.
+# against guest_memfd size and vCPU count, next to copying 4 GiB once
+# (vm_move_perf_test); and the downtime of a VMM upgrade with our QEMU:
+# cpr-transfer with and without the move, and precopy (qemu_cpr_bench).
+# Both run (arguments in bench-args) in the TCG test guest on a kernel
+# without lockdep (configs/test.config + configs/bench.config), then
+# build/bench/results.json, a table and build/bench/move-latency.png.
 . "$(dirname "$0")/common.sh"
 
 OUT=$BUILD/bench
@@ -10,12 +13,26 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 T0=$(now)
 prepare_test_kernel
-# The 4 GiB copy needs 8 GiB in the guest, the fully populated point 4 GiB.
-stage "benchmark in the TCG guest: $(grep -v '^#' "$TOP/bench-args")"
-python3 "$TOP/scripts/vm.py" --mode bench --mem "${BENCH_MEM:-12G}" \
-	--stall 1200 --limit 5400 --out "$OUT/vm" --parts "$OUT/parts.jsonl"
+if ! command -v gnuplot >/dev/null; then
+	[ "$(id -u)" = 0 ] || die "make bench plots with gnuplot: apt-get install gnuplot-nox"
+	stage "installing gnuplot-nox"
+	run "$LOGS/apt-gnuplot.log" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends gnuplot-nox
+fi
+OBJ_BENCH=$BUILD/obj-bench
+stage "bench kernel (configs/test.config + configs/bench.config)"
+"$TOP/scripts/kconfig.sh" "$OBJ_BENCH" "$TOP/configs/test.config" "$TOP/configs/bench.config"
+run "$LOGS/bench-kernel.log" kmake "$OBJ_BENCH" bzImage
+# The 4 GiB copy needs 8 GiB in the guest, precopy of an 8 GiB guest 16.
+stage "benchmarks in the TCG guest:"
+grep -v '^#' "$TOP/bench-args" | sed 's/^/    /'
+python3 "$TOP/scripts/vm.py" --mode bench --mem "${BENCH_MEM:-20G}" \
+	--kernel "$OBJ_BENCH/arch/x86/boot/bzImage" \
+	--stall 1200 --limit 7200 --out "$OUT/vm" --parts "$OUT/parts.jsonl"
 parts_ok "$OUT/parts.jsonl" || die "the benchmark did not complete; see ${OUT#"$TOP"/}/vm/"
-python3 "$TOP/scripts/bench.py" "$OUT/vm/tests/bench.log" "$OUT/results.json"
-python3 "$TOP/scripts/bench_plot.py" "$OUT/results.json" "$OUT/move-latency.png"
+python3 "$TOP/scripts/bench.py" "$OUT/vm/tests/bench.log" "$OUT/results.json" \
+	"test.config + bench.config: $(grep -c '^CONFIG_.*=y' "$OBJ_BENCH/.config") options," \
+	"$(grep -q '^CONFIG_PROVE_LOCKING=y' "$OBJ_BENCH/.config" && echo with || echo no) lockdep"
+gnuplot -e "dir='$OUT'" "$TOP/scripts/bench.gp"
 say "    plot: ${OUT#"$TOP"/}/move-latency.png"
 say "==> done in $(elapsed "$T0") s"

@@ -30,11 +30,18 @@ if [ -x "$QOBJ/qemu-system-x86_64" ]; then
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
-	as --32 -o "$BUILD/cpr-guest.o" "$TOP/guest/cpr-guest.S"
-	ld -m elf_i386 -Ttext=0xffff0000 -e 0xfffffff0 --oformat binary \
-		-o "$q/cpr-guest.bin" "$BUILD/cpr-guest.o"
-	gcc -static -O2 -Wall -Wextra -Werror -o "$q/qmp-cmd" "$TOP/guest/qmp-cmd.c"
+	# cpr-guest.bin for the tests, cpr-bench.bin for qemu_cpr_bench
+	for g in guest bench; do
+		as --32 $([ $g = bench ] && echo --defsym BENCH=1) \
+			-o "$BUILD/cpr-$g.o" "$TOP/guest/cpr-guest.S"
+		ld -m elf_i386 -Ttext=0xffff0000 -e 0xfffffff0 --oformat binary \
+			-o "$q/cpr-$g.bin" "$BUILD/cpr-$g.o"
+	done
+	for c in qmp-cmd cpr-stamp; do
+		gcc -static -O2 -Wall -Wextra -Werror -o "$q/$c" "$TOP/guest/$c.c"
+	done
 	install -m 644 "$TOP/guest/qemu-cpr-lib.sh" "$q/qemu-cpr-lib.sh"
+	install -m 755 "$TOP/guest/qemu_cpr_bench" "$q/qemu_cpr_bench"
 	for t in qemu_cpr_test qemu_cpr_bad_input_test qemu_cpr_sev_test; do
 		install -m 755 "$TOP/guest/$t" "$root/kvm/x86_64/$t"
 		echo "x86_64/$t" >>"$root/kvm/tests.list"
