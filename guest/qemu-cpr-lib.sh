@@ -39,8 +39,9 @@ ktap_end() {
 fail() { echo "# FAIL: $*" >&2; exit 1; }
 
 # The machine: a sw-protected guest (CGS=1), an SEV guest (CGS=sev, with
-# SEV_POLICY and the sev-guest options SEV_OPTS) or no confidential guest
-# (CGS=0), with MEM MiB and SMP vCPUs.  SEV: the emulated platform's CPUID leaf
+# SEV_POLICY and the sev-guest options SEV_OPTS), an SNP guest (CGS=snp)
+# or no confidential guest (CGS=0), with MEM MiB and SMP vCPUs, booting
+# BIOS (default cpr-guest.bin).  SEV: the emulated platform's CPUID leaf
 # 0x8000001f is KVM's alone (TCG reports C-bit 0 to the test guest), and
 # QEMU requires 1 to 63 reduced physical address bits.
 MEM=32 SMP=1 CGS=1 SEV_POLICY=0x1 SEV_OPTS=
@@ -50,6 +51,8 @@ machine_args() {
 	1) echo "$m,confidential-guest-support=swp -object sw-protected-guest,id=swp" ;;
 	sev) echo "$m,confidential-guest-support=sev0" \
 		  "-object sev-guest,id=sev0,cbitpos=0,reduced-phys-bits=1,policy=$SEV_POLICY$SEV_OPTS" ;;
+	snp) echo "$m,confidential-guest-support=sev0" \
+		  "-object sev-snp-guest,id=sev0,cbitpos=0,reduced-phys-bits=1" ;;
 	*) echo "$m" ;;
 	esac
 	echo "-object memory-backend-memfd,id=ram0,size=${MEM}M,share=on" \

@@ -20,6 +20,8 @@ declare -A needf=(
 	# checkpatch's SPDX check (scripts/spdxcheck.py), run by Debian's python3
 	[/usr/lib/python3/dist-packages/ply]=python3-ply
 	[/usr/lib/python3/dist-packages/git]=python3-git
+	# the firmware of the SEV-ES and SNP guests of qemu_cpr_sev_test
+	[/usr/share/ovmf/OVMF.fd]=ovmf
 )
 
 missing=()

@@ -40,6 +40,8 @@ if [ -x "$QOBJ/qemu-system-x86_64" ]; then
 	for c in qmp-cmd cpr-stamp; do
 		gcc -static -O2 -Wall -Wextra -Werror -o "$q/$c" "$TOP/guest/$c.c"
 	done
+	# SEV-ES and SNP guests need firmware with SEV metadata (package ovmf)
+	[ ! -f /usr/share/ovmf/OVMF.fd ] || cp /usr/share/ovmf/OVMF.fd "$q/OVMF.fd"
 	install -m 644 "$TOP/guest/qemu-cpr-lib.sh" "$q/qemu-cpr-lib.sh"
 	install -m 755 "$TOP/guest/qemu_cpr_bench" "$q/qemu_cpr_bench"
 	for t in qemu_cpr_test qemu_cpr_bad_input_test qemu_cpr_sev_test; do
