@@ -14,6 +14,9 @@ finish() {
 
 "$TOP/scripts/deps.sh"
 
+"$TOP/scripts/base.sh"
+
+# After the base: vm.py parses KTAP with the tree's kunit_parser.py.
 stage "pipeline self-tests (scripts/tests)"
 t0=$(now)
 if python3 -m unittest discover -s "$TOP/scripts/tests" >"$LOGS/pipeline-tests.log" 2>&1; then
@@ -23,8 +26,6 @@ else
 	tail -30 "$LOGS/pipeline-tests.log" | sed 's/^/    /'
 	result "pipeline: scripts/tests unit tests" static fail "$(elapsed "$t0")"
 fi
-
-"$TOP/scripts/base.sh"
 
 stage "apply the queue"
 t0=$(now)

@@ -85,7 +85,7 @@ kmake() {
 }
 
 # Append one test result to $PARTS (JSON lines, merged by results.py).
-# result NAME KIND RESULT SECONDS [DETAIL]
+# result NAME KIND RESULT SECONDS [DETAIL [PASS FAIL SKIP]]
 result() {
 	[ -n "${PARTS:-}" ] || return 0
 	python3 - "$PARTS" "$@" <<'PY'
@@ -95,6 +95,9 @@ entry = {"name": name, "kind": kind, "result": res, "seconds": float(secs),
          "subtests": {"pass": 0, "fail": 0, "skip": 0}}
 if len(sys.argv) > 6 and sys.argv[6]:
     entry["detail"] = sys.argv[6]
+if len(sys.argv) > 9:
+    entry["subtests"] = dict(zip(("pass", "fail", "skip"),
+                                 map(int, sys.argv[7:10])))
 with open(parts, "a") as f:
     f.write(json.dumps(entry) + "\n")
 PY

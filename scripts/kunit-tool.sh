@@ -16,34 +16,35 @@ last=$(python3 "$TOP/scripts/queue.py" commits | tail -n1 | cut -d' ' -f1)
 rm -rf "$SRC_K"
 mkdir -p "$SRC_K"
 git -C "$TREE" archive "$last" | tar -x -C "$SRC_K"
+JSON=$BUILD/kunit-tool.json
+rm -f "$JSON"
 rc=0
 (cd "$SRC_K" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
 	--kunitconfig=arch/x86/kvm --build_dir="$OBJ_K" --jobs="$JOBS" \
-	--make_options "CC=$KCC" --make_options HOSTCC=gcc --timeout=600) \
-	>"$LOG" 2>&1 || rc=$?
-# "Testing complete. Ran 33 tests: passed: 30, skipped: 3"
-line=$(grep -a "Testing complete" "$LOG" | tail -n1 || true)
-read -r pass fail skip < <(python3 - "$line" <<'PY'
-import re, sys
-c = dict((k, int(v)) for k, v in re.findall(r"(\w+): (\d+)", sys.argv[1]))
-print(c.get("passed", 0), c.get("failed", 0) + c.get("crashed", 0) +
-      c.get("errors", 0), c.get("skipped", 0))
-PY
-)
-if [ $rc -eq 0 ] && [ -n "$line" ] && [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]; then
+	--make_options "CC=$KCC" --make_options HOSTCC=gcc --timeout=600 \
+	--json="$JSON") >"$LOG" 2>&1 || rc=$?
+# kunit.py's JSON (KernelCI's format): its test cases, with parameterized
+# tests as groups of their parameters, as kunit.py counts them.
+pass=0 fail=0 skip=0
+if [ -s "$JSON" ]; then
+	read -r pass fail skip < <(python3 -c '
+import json, sys
+def cases(g):
+    yield from g["test_cases"]
+    for s in g["sub_groups"]:
+        yield from cases(s)
+st = [c["status"] for c in cases(json.load(open(sys.argv[1])))]
+print(st.count("PASS"), len(st) - st.count("PASS") - st.count("SKIP"),
+      st.count("SKIP"))' "$JSON")
+fi
+summary="$pass passed, $fail failed, $skip skipped (kunit.py --json)"
+if [ $rc -eq 0 ] && [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]; then
 	res=pass
 else
 	res=fail
+	summary="$summary; kunit.py exit status $rc"
 	tail -n 30 "$LOG" | sed 's/^/    /'
 fi
-say "    ${line:-no test summary} ($(elapsed "$t0") s, log: ${LOG#"$TOP"/})"
+say "    $summary ($(elapsed "$t0") s, log: ${LOG#"$TOP"/})"
 [ -n "${PARTS:-}" ] || exit $([ $res = pass ] && echo 0 || echo 1)
-python3 - "$PARTS" "$name" "$res" "$(elapsed "$t0")" "$pass" "$fail" "$skip" "$line" <<'PY'
-import json, sys
-parts, name, res, secs, p, f, s, line = sys.argv[1:]
-e = {"name": name, "kind": "kunit", "result": res, "seconds": float(secs),
-     "subtests": {"pass": int(p), "fail": int(f), "skip": int(s)},
-     "detail": line or "no test summary"}
-with open(parts, "a") as fh:
-    fh.write(json.dumps(e) + "\n")
-PY
+result "$name" kunit "$res" "$(elapsed "$t0")" "$summary" "$pass" "$fail" "$skip"

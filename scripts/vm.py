@@ -10,6 +10,7 @@ stops making progress is killed and the last console lines are shown.
 import argparse
 import base64
 import bisect
+import io
 import json
 import os
 import re
@@ -24,8 +25,6 @@ SPLAT = re.compile(
     r"\] (Kernel panic - not syncing|BUG: |WARNING: |Oops: |"
     r"general protection fault|UBSAN: |INFO: task .* blocked|"
     r"INFO: rcu_.* detected stalls|============ ?\[ BUG)")
-KTAP_LINE = re.compile(r"^(not ok|ok) (\d+)(?: ([^#]*))?(?:#\s*(\w+)(.*))?$")
-KUNIT_CASE = re.compile(r"^(\s*)(not ok|ok) (\d+) ([^#]*?)\s*(?:#\s*(\w+).*)?$")
 
 
 def load_known(path):
@@ -40,53 +39,61 @@ def load_known(path):
     return known
 
 
-def ktap_counts(lines):
-    """Top-level KTAP results of a selftest's own output."""
+_KP = None
+
+
+def kernel_ktap_parser():
+    """The kernel's own KTAP parser, tools/testing/kunit/kunit_parser.py of
+    build/linux (the tree the test kernel is built from), its progress
+    output silenced."""
+    global _KP
+    if _KP is None:
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        tree = os.path.join(os.environ.get("BUILD", os.path.join(top, "build")),
+                            "linux")
+        sys.path.insert(0, os.path.join(tree, "tools", "testing", "kunit"))
+        import kunit_parser
+        import kunit_printer
+        kunit_printer.stdout = kunit_printer.Printer(io.StringIO())
+        kunit_parser.stdout = kunit_printer.stdout
+        _KP = kunit_parser
+    return _KP
+
+
+def result_counts(tests):
+    """How many of these (sub)tests passed, failed and skipped."""
+    status = kernel_ktap_parser().TestStatus
     c = {"pass": 0, "fail": 0, "skip": 0}
-    for l in lines:
-        m = KTAP_LINE.match(l.rstrip())
-        if not m:
-            continue
-        directive = (m.group(4) or "").upper()
-        if directive == "SKIP":
-            c["skip"] += 1
-        elif m.group(1) == "ok" or directive == "XFAIL":
+    for t in tests:
+        if t.status == status.SUCCESS:
             c["pass"] += 1
+        elif t.status == status.SKIPPED:
+            c["skip"] += 1
         else:
             c["fail"] += 1
     return c
 
 
+def ktap_counts(lines):
+    """The top-level results of a selftest's KTAP output."""
+    return result_counts(kernel_ktap_parser().parse_run_tests(lines).subtests)
+
+
 def kunit_result(suite, lines):
-    """Parse /sys/kernel/debug/kunit/<suite>/results."""
-    c = {"pass": 0, "fail": 0, "skip": 0}
-    parsed = []
-    for l in lines:
-        m = KUNIT_CASE.match(l.rstrip("\n"))
-        if m:
-            parsed.append((len(m.group(1).expandtabs()), m.group(2),
-                           m.group(4), (m.group(5) or "").upper()))
-    if not parsed:
-        return "fail", c, "no KTAP results"
-    top = min(p[0] for p in parsed)
-    suite_lines = [p for p in parsed if p[0] == top]
-    inner = [p[0] for p in parsed if p[0] > top]
-    case_indent = min(inner) if inner else None
-    for ind, status, _, directive in parsed:
-        if ind != case_indent:
-            continue
-        if directive == "SKIP":
-            c["skip"] += 1
-        elif status == "ok":
-            c["pass"] += 1
-        else:
-            c["fail"] += 1
-    _, status, _, directive = suite_lines[-1]
-    if status != "ok":
-        return "fail", c, None
-    if directive == "SKIP":
-        return "skip", c, None
-    return "pass", c, None
+    """/sys/kernel/debug/kunit/<suite>/results: the suite's result and
+    the counts of its test cases (a parameterized case counts once)."""
+    kp = kernel_ktap_parser()
+    status = kp.TestStatus
+    t = kp.parse_run_tests(lines)
+    if t.status == status.FAILURE_TO_PARSE_TESTS:
+        return "fail", {"pass": 0, "fail": 0, "skip": 0}, "no KTAP results"
+    # The file holds a main test with the suite as its one subtest.
+    if len(t.subtests) == 1:
+        t = t.subtests[0]
+    # NO_TESTS: an "ok" suite without cases (e.g. one its config disables).
+    res = {status.SUCCESS: "pass", status.NO_TESTS: "pass",
+           status.SKIPPED: "skip"}.get(t.status, "fail")
+    return res, result_counts(t.subtests), None
 
 
 class Guest:

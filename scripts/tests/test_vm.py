@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Unit tests of the pipeline's parsers (run by make check)."""
+"""Unit tests of the pipeline's parsers (run by make check, after the base
+is imported: vm.py parses KTAP with build/linux's kunit_parser.py)."""
 
 import os
 import sys
@@ -19,18 +20,27 @@ class Ktap(unittest.TestCase):
                          {"pass": 2, "fail": 1, "skip": 1})
 
     def test_kunit_suite(self):
-        res = ["    KTAP version 1", "    # Subtest: s", "    1..3",
-               "        KTAP version 1", "        # Subtest: param",
-               "        ok 1 p1", "        not ok 2 p2",
-               "    not ok 1 param", "    ok 2 two",
-               "    ok 3 three # SKIP why", "not ok 1 s"]
+        # The format of /sys/kernel/debug/kunit/<suite>/results
+        def suite(cases, result, plan=None):
+            n = plan if plan is not None else \
+                sum(1 for c in cases if c.startswith("    ok") or
+                    c.startswith("    not ok"))
+            return ["KTAP version 1", "1..1", "    KTAP version 1",
+                    "    # Subtest: s", "    1..%d" % n] + cases + [result]
+        res = suite(["        KTAP version 1", "        # Subtest: param",
+                     "        ok 1 p1", "        not ok 2 p2",
+                     "    not ok 1 param", "    ok 2 two",
+                     "    ok 3 three # SKIP why"], "not ok 1 s")
         r, c, _ = vm.kunit_result("s", res)
         self.assertEqual(r, "fail")
         self.assertEqual(c, {"pass": 1, "fail": 1, "skip": 1})
-        r, c, _ = vm.kunit_result("s", ["    ok 1 a", "ok 1 s"])
+        r, c, _ = vm.kunit_result("s", suite(["    ok 1 a"], "ok 1 s"))
         self.assertEqual((r, c["pass"]), ("pass", 1))
-        r, _, _ = vm.kunit_result("s", ["    ok 1 a # SKIP", "ok 1 s # SKIP"])
+        r, _, _ = vm.kunit_result("s", suite(["    ok 1 a # SKIP"],
+                                             "ok 1 s # SKIP"))
         self.assertEqual(r, "skip")
+        r, c, _ = vm.kunit_result("s", suite(["    # module: "], "ok 1 s", 0))
+        self.assertEqual((r, c), ("pass", {"pass": 0, "fail": 0, "skip": 0}))
         r, _, why = vm.kunit_result("s", ["garbage"])
         self.assertEqual(r, "fail")
         self.assertTrue(why)
