@@ -13,6 +13,15 @@ import os
 import sys
 
 
+def append(parts, entries, prefix=""):
+    """Append results (dicts with name, kind, result, seconds, subtests
+    and optional detail, tail, splat, xpass) to PARTS, each name after
+    prefix."""
+    with open(parts, "a") as f:
+        for e in entries:
+            f.write(json.dumps(dict(e, name=prefix + e["name"])) + "\n")
+
+
 def main():
     parts, out = sys.argv[1], sys.argv[2]
     tests = []

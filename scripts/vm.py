@@ -5,6 +5,8 @@ The guest's /init (guest/init) writes framed results to the second serial
 port; the console (first serial port) is watched for kernel splats.  Each
 result is appended as a JSON line to --parts for results.py.  A guest that
 stops making progress is killed and the last console lines are shown.
+Each boot's QEMU command is kept as a script that runs it again
+(qemu.sh, qemu-2.sh, ...: see reproducer()).
 """
 
 import argparse
@@ -14,10 +16,14 @@ import io
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results  # noqa: E402
 
 # A kernel message starting with one of these fails the test it occurs in
 # (or the boot, outside any test).
@@ -101,6 +107,7 @@ class Guest:
 
     def __init__(self, a, n=1, after=None):
         self.a = a
+        self.n = n
         self.after = after
         sfx = "" if n == 1 else "-%d" % n
         os.makedirs(a.out, exist_ok=True)
@@ -109,7 +116,7 @@ class Guest:
         self.monitor = os.path.join(a.out, "monitor%s.sock" % sfx)
         self.registers = os.path.join(a.out, "registers%s.log" % sfx)
         self.qlog = os.path.join(a.out, "qemu%s.log" % sfx)
-        self.qcmd = os.path.join(a.out, "qemu%s.cmd" % sfx)
+        self.script = os.path.join(a.out, "qemu%s.sh" % sfx)
         for p in (self.console, self.results):
             open(p, "w").close()
 
@@ -124,6 +131,28 @@ class Guest:
         if self.after:
             args.append("kvmmig.after=" + self.after)
         return " ".join(args)
+
+    def command(self, console, results, monitor):
+        """The QEMU command line, with the console, the results port and
+        the monitor socket at these paths."""
+        a = self.a
+        return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "EPYC",
+                "-smp", str(a.smp), "-m", a.mem, "-nodefaults",
+                "-display", "none", "-no-reboot",
+                "-serial", "file:" + console,
+                "-serial", "file:" + results,
+                "-monitor", "unix:%s,server=on,wait=off" % monitor,
+                "-kernel", a.kernel, "-initrd", a.initrd,
+                "-append", self.cmdline()]
+
+    def write_reproducer(self):
+        with open(self.script, "w") as f:
+            f.write(reproducer(self.command(
+                *(REPRO_OUT + "/" + n
+                  for n in ("console.log", "results.log", "monitor.sock"))),
+                "boot %d of %s" % (self.n, os.path.relpath(self.a.out)),
+                os.path.basename(self.script)))
+        os.chmod(self.script, 0o755)
 
     def dump_registers(self):
         """Where every vCPU of a hung guest is: HMP "info registers -a"."""
@@ -146,16 +175,8 @@ class Guest:
 
     def run(self, on_line):
         a = self.a
-        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "EPYC",
-               "-smp", str(a.smp), "-m", a.mem, "-nodefaults",
-               "-display", "none", "-no-reboot",
-               "-serial", "file:" + self.console,
-               "-serial", "file:" + self.results,
-               "-monitor", "unix:%s,server=on,wait=off" % self.monitor,
-               "-kernel", a.kernel, "-initrd", a.initrd,
-               "-append", self.cmdline()]
-        with open(self.qcmd, "w") as f:
-            f.write(" ".join(cmd) + "\n")
+        cmd = self.command(self.console, self.results, self.monitor)
+        self.write_reproducer()
         qlog = open(self.qlog, "w")
         p = subprocess.Popen(cmd, stdout=qlog, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL)
@@ -196,6 +217,35 @@ class Guest:
         return why, p.returncode, time.time() - start
 
 
+# Stands for the reproducer's output directory in a command line.
+REPRO_OUT = "\0OUT\0"
+
+
+def reproducer(cmd, what, name):
+    """A shell script that runs cmd, a boot of the test guest, again.
+    Paths that start with REPRO_OUT go to the script's argument, a
+    directory (by default a new one in /tmp), not over the run's logs."""
+    words = [shlex.quote(c).replace(REPRO_OUT, "'\"$out\"'") for c in cmd]
+    lines, cur = [], [words[0]]
+    for w, c in zip(words[1:], cmd[1:]):
+        if c.startswith("-"):
+            lines.append(" ".join(cur))
+            cur = []
+        cur.append(w)
+    lines.append(" ".join(cur))
+    return """#!/bin/sh
+# Runs %s again: the same QEMU command, the kernel and
+# initramfs as the build directory has them now.  The serial ports and
+# the monitor socket are in DIR (default: a new directory in /tmp).
+# usage: %s [DIR]
+set -eu
+out=${1:-$(mktemp -d /tmp/kvm-mig-qemu.XXXXXX)}
+mkdir -p "$out"
+echo "console: $out/console.log, results: $out/results.log" >&2
+exec %s
+""" % (what, name, " \\\n\t".join(lines))
+
+
 def console_splats(path):
     """Return ({test: [splat lines]}, [unattributed splat lines], lines)."""
     with open(path, errors="replace") as f:
@@ -218,7 +268,169 @@ def console_splats(path):
     return by_test, outside, lines
 
 
-def main():
+def no_subtests():
+    return {"pass": 0, "fail": 0, "skip": 0}
+
+
+class Run:
+    """What the guest reports on its results port (guest/init), over all
+    its boots: MARKERS maps each marker to its handler."""
+
+    def __init__(self, a, known, expected):
+        self.a = a
+        self.known = known
+        self.expected = expected
+        self.entries = []
+        self.section = None     # the BEGIN ... END the guest is in
+        self.lines = []         # its lines so far
+        self.info = ""          # KVMMIG-INFO
+        self.done = False       # KVMMIG-DONE seen
+        self.n = 0              # selftests reported
+        self.demo_rc = None     # the exit status of the demo or benchmark
+
+    def on_line(self, l):
+        # A test that ends without a newline leaves a marker mid-line.
+        i = l.find("KVMMIG-", 1)
+        if i > 0:
+            self.on_line(l[:i])
+            l = l[i:]
+        for prefix, handler in self.MARKERS:
+            if l.startswith(prefix):
+                handler(self, l)
+                return
+        if self.section in ("demo", "bench"):
+            print("    " + l, flush=True)
+        if self.section:
+            self.lines.append(l)
+
+    def emit(self, e, prefix=""):
+        self.entries.append(e)
+        extra = ""
+        if e["result"] in ("fail", "xfail") and e.get("detail"):
+            extra = "  (" + e["detail"].splitlines()[0][:100] + ")"
+        print("    %-9s%-6s %-40s %6.1f s%s" % (
+            prefix, e["result"].upper(), e["name"], e["seconds"], extra),
+            flush=True)
+
+    def emit_selftest(self, e):
+        self.n += 1
+        self.finalize(e)
+        self.emit(e, "[%d/%d]" % (self.n, len(self.expected)))
+
+    def save(self, name, lines):
+        with open(os.path.join(self.a.out, "tests", name + ".log"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def finalize(self, e):
+        """A result of a test in known-failures: a failure is an xfail, a
+        pass is noted."""
+        reason = self.known.get(e["name"])
+        if reason is not None:
+            if e["result"] == "fail":
+                e["result"] = "xfail"
+                e["detail"] = "known failure: " + reason + \
+                    ("; " + e["detail"] if e.get("detail") else "")
+            elif e["result"] == "pass":
+                e["xpass"] = True
+                e["detail"] = "listed in known-failures but PASSED: " \
+                    "remove it from the list"
+
+    # The handlers of the markers, in the order of MARKERS.
+
+    def on_info(self, l):
+        self.info = l[len("KVMMIG-INFO "):]
+
+    def on_done(self, l):
+        self.done = True
+
+    def begin(self, section):
+        self.section = section
+        self.lines = []
+        if section in ("demo", "bench"):
+            print("", flush=True)
+
+    def on_kmemleak_end(self, l):
+        self.save("kmemleak", self.lines)
+        self.emit(kmemleak_result(self.lines, l.endswith("rc=0")))
+        self.section = None
+
+    def on_gcov_end(self, l):
+        # The coverage kernel's counters, a base64-encoded tar.gz.
+        with open(os.path.join(self.a.out, "gcov.tar.gz"), "wb") as f:
+            f.write(base64.b64decode("".join(self.lines)))
+        self.section = None
+
+    def on_kunit_end(self, l):
+        suite = l.split(" ", 1)[1]
+        res, c, why = kunit_result(suite, self.lines)
+        self.save(suite, self.lines)
+        e = {"name": "kunit:" + suite, "kind": "kunit", "result": res,
+             "seconds": 0.0, "subtests": c}
+        if why:
+            e["detail"] = why
+        self.emit(e)
+        self.section = None
+
+    def on_test_end(self, l):
+        m = re.match(r"KVMMIG-TEST-END (\S+) rc=(\d+) cs=(\d+)", l)
+        name, rc, cs = m.group(1), int(m.group(2)), int(m.group(3))
+        self.save(name, self.lines)
+        e = {"name": name, "kind": "selftest", "seconds": cs / 100.0,
+             "subtests": ktap_counts(self.lines), "rc": rc}
+        if rc == 0:
+            e["result"] = "pass"
+        elif rc == 4:
+            e["result"] = "skip"
+            e["detail"] = skip_reason(self.lines)
+        else:
+            e["result"] = "fail"
+            e["detail"] = ("killed after %d s timeout" % self.a.test_timeout
+                           if rc == 137 else "exit status %d" % rc)
+            e["tail"] = self.lines[-20:]
+        self.emit_selftest(e)
+        self.section = None
+
+    def on_output_end(self, l):
+        if self.section == "bench":
+            self.save("bench", self.lines)
+        self.section = None
+        self.demo_rc = l.split("rc=")[-1]
+
+    MARKERS = (
+        ("KVMMIG-INFO ", on_info),
+        ("KVMMIG-DONE", on_done),
+        ("KVMMIG-KMEMLEAK-BEGIN", lambda r, l: r.begin("kmemleak")),
+        ("KVMMIG-KMEMLEAK-END", on_kmemleak_end),
+        ("KVMMIG-GCOV-BEGIN", lambda r, l: r.begin("gcov")),
+        ("KVMMIG-GCOV-END", on_gcov_end),
+        ("KVMMIG-KUNIT-BEGIN ", lambda r, l: r.begin(l.split(" ", 1)[1])),
+        ("KVMMIG-TEST-BEGIN ", lambda r, l: r.begin(l.split(" ", 1)[1])),
+        # The demo's and the benchmark's lines are shown as they come.
+        ("KVMMIG-DEMO-BEGIN", lambda r, l: r.begin(
+            l.split(" ", 1)[1] if " " in l else "demo")),
+        ("KVMMIG-BENCH-BEGIN", lambda r, l: r.begin(
+            l.split(" ", 1)[1] if " " in l else "bench")),
+        ("KVMMIG-KUNIT-END ", on_kunit_end),
+        ("KVMMIG-TEST-END ", on_test_end),
+        ("KVMMIG-DEMO-END", on_output_end),
+        ("KVMMIG-BENCH-END", on_output_end),
+    )
+
+    def on_hang(self, g, why):
+        """The guest hung in the test it is in: that test fails."""
+        hung = self.section
+        self.save(hung, self.lines)
+        self.emit_selftest({
+            "name": hung, "kind": "selftest", "result": "fail",
+            "seconds": 0.0, "subtests": ktap_counts(self.lines),
+            "detail": "the guest hung in it (%s); vCPUs at %s" % (
+                why, hang_site(g.registers, self.a.kernel)),
+            "tail": self.lines[-20:]})
+        self.section = None
+        return hung
+
+
+def parse_args(argv=None):
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     build = os.environ.get("BUILD", os.path.join(top, "build"))
     ap = argparse.ArgumentParser()
@@ -245,129 +457,30 @@ def main():
     ap.add_argument("--limit", type=int, default=3600)
     ap.add_argument("--restarts", type=int, default=2,
                     help="boots after a hang, for the tests after it")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     if a.stall is None:
         a.stall = a.test_timeout + 120
+    # Absolute, for the reproducer scripts.
+    a.kernel, a.initrd = os.path.abspath(a.kernel), os.path.abspath(a.initrd)
+    return a
 
-    known = load_known(a.known)
-    expected = []
-    if a.tests and a.mode in ("check", "coverage", "debug"):
-        with open(a.tests) as f:
-            expected = [os.path.basename(l.strip()) for l in f if l.strip()]
-        if a.only:
-            expected = [t for t in expected if t in a.only]
-    os.makedirs(os.path.join(a.out, "tests"), exist_ok=True)
 
-    entries = []
-    state = {"section": None, "lines": [], "info": "", "done": False,
-             "n": 0}
-    total = len(expected)
+def expected_tests(a):
+    """The selftests the guest will run, in its order."""
+    if not (a.tests and a.mode in ("check", "coverage", "debug")):
+        return []
+    with open(a.tests) as f:
+        expected = [os.path.basename(l.strip()) for l in f if l.strip()]
+    return [t for t in expected if t in a.only] if a.only else expected
 
-    def emit(e, prefix=""):
-        entries.append(e)
-        extra = ""
-        if e["result"] in ("fail", "xfail") and e.get("detail"):
-            extra = "  (" + e["detail"].splitlines()[0][:100] + ")"
-        print("    %-9s%-6s %-40s %6.1f s%s" % (
-            prefix, e["result"].upper(), e["name"], e["seconds"], extra),
-            flush=True)
 
-    def on_line(l):
-        # A test that ends without a newline leaves a marker mid-line.
-        i = l.find("KVMMIG-", 1)
-        if i > 0:
-            on_line(l[:i])
-            l = l[i:]
-        sec = state["section"]
-        if l.startswith("KVMMIG-INFO "):
-            state["info"] = l[len("KVMMIG-INFO "):]
-        elif l.startswith("KVMMIG-DONE"):
-            state["done"] = True
-        elif l.startswith("KVMMIG-KMEMLEAK-BEGIN"):
-            state["section"] = "kmemleak"
-            state["lines"] = []
-        elif l.startswith("KVMMIG-KMEMLEAK-END"):
-            save("kmemleak", state["lines"])
-            emit(kmemleak_result(state["lines"], l.endswith("rc=0")))
-            state["section"] = None
-        elif l.startswith("KVMMIG-GCOV-BEGIN"):
-            state["section"] = "gcov"
-            state["lines"] = []
-        elif l.startswith("KVMMIG-GCOV-END"):
-            # The coverage kernel's counters, a base64-encoded tar.gz.
-            with open(os.path.join(a.out, "gcov.tar.gz"), "wb") as f:
-                f.write(base64.b64decode("".join(state["lines"])))
-            state["section"] = None
-        elif l.startswith("KVMMIG-KUNIT-BEGIN ") or \
-                l.startswith("KVMMIG-TEST-BEGIN ") or \
-                l.startswith("KVMMIG-DEMO-BEGIN") or \
-                l.startswith("KVMMIG-BENCH-BEGIN"):
-            state["section"] = l.split(" ", 1)[1] if " " in l else \
-                ("bench" if "BENCH" in l else "demo")
-            state["lines"] = []
-            if state["section"] in ("demo", "bench"):
-                print("", flush=True)
-        elif l.startswith("KVMMIG-KUNIT-END "):
-            suite = l.split(" ", 1)[1]
-            res, c, why = kunit_result(suite, state["lines"])
-            save(suite, state["lines"])
-            e = {"name": "kunit:" + suite, "kind": "kunit", "result": res,
-                 "seconds": 0.0, "subtests": c}
-            if why:
-                e["detail"] = why
-            emit(e)
-            state["section"] = None
-        elif l.startswith("KVMMIG-TEST-END "):
-            m = re.match(r"KVMMIG-TEST-END (\S+) rc=(\d+) cs=(\d+)", l)
-            name, rc, cs = m.group(1), int(m.group(2)), int(m.group(3))
-            save(name, state["lines"])
-            state["n"] += 1
-            e = {"name": name, "kind": "selftest", "seconds": cs / 100.0,
-                 "subtests": ktap_counts(state["lines"]), "rc": rc}
-            if rc == 0:
-                e["result"] = "pass"
-            elif rc == 4:
-                e["result"] = "skip"
-                e["detail"] = skip_reason(state["lines"])
-            else:
-                e["result"] = "fail"
-                e["detail"] = ("killed after %d s timeout" % a.test_timeout
-                               if rc == 137 else "exit status %d" % rc)
-                e["tail"] = state["lines"][-20:]
-            finalize(e)
-            emit(e, "[%d/%d]" % (state["n"], total))
-            state["section"] = None
-        elif l.startswith("KVMMIG-DEMO-END") or l.startswith("KVMMIG-BENCH-END"):
-            if sec == "bench":
-                save("bench", state["lines"])
-            state["section"] = None
-            state["demo_rc"] = l.split("rc=")[-1]
-        elif sec in ("demo", "bench"):
-            print("    " + l, flush=True)
-            state["lines"].append(l)
-        elif sec:
-            state["lines"].append(l)
-
-    def save(name, lines):
-        with open(os.path.join(a.out, "tests", name + ".log"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-
-    def finalize(e):
-        reason = known.get(e["name"])
-        if reason is not None:
-            if e["result"] == "fail":
-                e["result"] = "xfail"
-                e["detail"] = "known failure: " + reason + \
-                    ("; " + e["detail"] if e.get("detail") else "")
-            elif e["result"] == "pass":
-                e["xpass"] = True
-                e["detail"] = "listed in known-failures but PASSED: " \
-                    "remove it from the list"
-
-    # A guest that hangs in a test (no output for --stall seconds) fails
-    # that test; the tests after it run in a fresh boot, so that one hang
-    # is one failure, not the loss of every result after it.
-    # Not in coverage mode: the first boot's counters would be lost.
+def boot(a, run):
+    """Boot the guest until it finishes.  A guest that hangs in a test (no
+    output for --stall seconds) fails that test; the tests after it run
+    in a fresh boot, so that one hang is one failure, not the loss of
+    every result after it.  Not in coverage mode: the first boot's
+    counters would be lost.  Returns (boots, hangs, why, qemu's rc,
+    seconds)."""
     restarts = 0 if a.mode == "coverage" else a.restarts
     boots, hangs, secs = [], [], 0.0
     after, left = None, 0
@@ -378,40 +491,31 @@ def main():
             os.path.relpath(a.kernel), a.smp, a.mem,
             " again for the %d tests after %s" % (left, after) if after
             else ""), flush=True)
-        why, rc, t = g.run(on_line)
+        why, rc, t = g.run(run.on_line)
         secs += t
-        hung = state["section"]
-        if not (why and why.startswith("no output") and hung in expected
-                and len(boots) <= restarts):
-            break
-        hangs.append(hung)
-        save(hung, state["lines"])
-        state["n"] += 1
-        e = {"name": hung, "kind": "selftest", "result": "fail",
-             "seconds": 0.0, "subtests": ktap_counts(state["lines"]),
-             "detail": "the guest hung in it (%s); vCPUs at %s" % (
-                 why, hang_site(g.registers, a.kernel)),
-             "tail": state["lines"][-20:]}
-        finalize(e)
-        emit(e, "[%d/%d]" % (state["n"], total))
-        state["section"] = None
-        after = hung
-        left = len(expected) - expected.index(hung) - 1
+        if not (why and why.startswith("no output") and
+                run.section in run.expected and len(boots) <= restarts):
+            return boots, hangs, why, rc, secs
+        after = run.on_hang(g, why)
+        hangs.append(after)
+        left = len(run.expected) - run.expected.index(after) - 1
         if not left:
             # Nothing after it: the hang is the test's failure alone.
-            why = None
-            state["done"] = True
-            break
+            run.done = True
+            return boots, hangs, None, rc, secs
 
+
+def attribute_splats(run, boots):
+    """Splats are only known once the console is complete: a splat fails
+    its test even if the test passed or is a known failure.  Returns the
+    splats outside any test and the last boot's console."""
     by_test, outside, console = {}, [], []
     for g in boots:
         b, o, console = console_splats(g.console)
         for k, v in b.items():
             by_test.setdefault(k, []).extend(v)
         outside += o
-    # Splats are only known once the console is complete: a splat fails
-    # its test even if the test passed or is a known failure.
-    for e in entries:
+    for e in run.entries:
         if e["kind"] == "selftest" and by_test.get(e["name"]):
             if e["result"] != "fail":
                 print("    FAIL   %-40s (kernel splat during the test)"
@@ -420,27 +524,36 @@ def main():
             e["detail"] = "kernel splat: " + \
                 by_test[e["name"]][0].splitlines()[0].strip()
             e["splat"] = by_test[e["name"]][0]
-    seen = {e["name"] for e in entries}
-    missing = [t for t in expected if t not in seen]
-    running = state["section"]
+    return outside, console
+
+
+def add_not_run(run):
+    """The expected tests without a result, and --only names that are no
+    test."""
+    seen = {e["name"] for e in run.entries}
+    missing = [t for t in run.expected if t not in seen]
     for t in missing:
         e = {"name": t, "kind": "selftest", "result": "fail", "seconds": 0.0,
-             "subtests": {"pass": 0, "fail": 0, "skip": 0},
-             "detail": "was running when the guest stopped" if t == running
-             else "not run: the guest stopped before it"}
-        finalize(e)
-        entries.append(e)
+             "subtests": no_subtests(),
+             "detail": "was running when the guest stopped"
+             if t == run.section else "not run: the guest stopped before it"}
+        run.finalize(e)
+        run.entries.append(e)
+    for name in run.a.only:
+        if name not in seen and name not in missing and \
+                ("kunit:" + name) not in seen:
+            run.entries.append({"name": name, "kind": "selftest",
+                                "result": "fail", "seconds": 0.0,
+                                "subtests": no_subtests(),
+                                "detail": "no selftest or KUnit suite by "
+                                          "this name ran"})
 
-    for name in a.only:
-        if name not in seen and name not in missing and ("kunit:" + name) not in seen:
-            entries.append({"name": name, "kind": "selftest", "result": "fail",
-                            "seconds": 0.0,
-                            "subtests": {"pass": 0, "fail": 0, "skip": 0},
-                            "detail": "no selftest or KUnit suite by this "
-                                      "name ran"})
 
-    boot_ok = state["done"] and not why and not outside and \
-        "kvm=present" in state["info"]
+def boot_result(run, why, rc, secs, hangs, outside):
+    """The result of the boots themselves: the guest finished, has
+    /dev/kvm, and no splat happened outside a test."""
+    a = run.a
+    ok = run.done and not why and not outside and "kvm=present" in run.info
     detail = []
     if why:
         detail.append("guest killed: " + why)
@@ -448,40 +561,46 @@ def main():
         detail.append("a hang in " + ", ".join(hangs) + (
             "; the kmemleak scan covers only the tests after it"
             if a.mode == "debug" else ""))
-    elif not state["done"]:
+    elif not run.done:
         detail.append("guest exited before finishing (qemu rc %s)" % rc)
     if outside:
         detail.append("kernel splat outside any test: " +
                       outside[0].splitlines()[0].strip())
-    if state["info"] and "kvm=present" not in state["info"]:
-        detail.append("no /dev/kvm in the guest (" + state["info"] + ")")
-    if a.mode in ("run", "bench") and state.get("demo_rc") != "0":
-        boot_ok = False
+    if run.info and "kvm=present" not in run.info:
+        detail.append("no /dev/kvm in the guest (" + run.info + ")")
+    if a.mode in ("run", "bench") and run.demo_rc != "0":
+        ok = False
         detail.append("%s exited with status %s" % (
             "demo" if a.mode == "run" else "benchmark",
-            state.get("demo_rc", "?")))
-    entries.insert(0, {"name": "vm: boot, run, kernel log clean",
-                       "kind": "build", "result": "pass" if boot_ok else "fail",
-                       "seconds": round(secs, 1),
-                       "subtests": {"pass": 0, "fail": 0, "skip": 0},
-                       "detail": "; ".join(detail) or state["info"]})
+            "?" if run.demo_rc is None else run.demo_rc))
+    return {"name": "vm: boot, run, kernel log clean", "kind": "build",
+            "result": "pass" if ok else "fail", "seconds": round(secs, 1),
+            "subtests": no_subtests(),
+            "detail": "; ".join(detail) or run.info}
 
-    with open(a.parts, "a") as f:
-        for e in entries:
-            f.write(json.dumps(dict(e, name=a.prefix + e["name"])) + "\n")
 
-    if not boot_ok:
-        print("    guest problem: " + "; ".join(detail))
-        blocks = outside or []
-        for b in blocks[:2]:
+def main(argv=None):
+    a = parse_args(argv)
+    run = Run(a, load_known(a.known), expected_tests(a))
+    os.makedirs(os.path.join(a.out, "tests"), exist_ok=True)
+    boots, hangs, why, rc, secs = boot(a, run)
+    outside, console = attribute_splats(run, boots)
+    add_not_run(run)
+    vm = boot_result(run, why, rc, secs, hangs, outside)
+    run.entries.insert(0, vm)
+    results.append(a.parts, run.entries, a.prefix)
+
+    if vm["result"] != "pass":
+        print("    guest problem: " + vm["detail"])
+        for b in outside[:2]:
             print("    --- splat:")
             print("\n".join("      " + l for l in b.splitlines()))
-        if why or not state["done"]:
+        if why or not run.done:
             print("    --- last 40 console lines (%s):" % os.path.relpath(
-                g.console))
+                boots[-1].console))
             for l in console[-40:]:
                 print("      " + l)
-    for e in entries:
+    for e in run.entries:
         if e.get("splat"):
             print("    --- splat during %s:" % e["name"])
             print("\n".join("      " + l for l in e["splat"].splitlines()))
