@@ -48,7 +48,7 @@ if [ -d "$TREE" ]; then
 	# A different (or broken) base: the tree must be rebuilt, but never
 	# silently discard work that was not exported.
 	if [ -z "${FORCE:-}" ] && [ -f "$TREE/.git/kvm-mig-stamp" ] &&
-	   ! python3 "$TOP/scripts/queue.py" is-synced; then
+	   ! python3 "$SCRIPTS/queue.py" is-synced; then
 		die "$TREE holds work not in patches/ and must be rebuilt for base $have; run 'make export' first or pass FORCE=1"
 	fi
 fi

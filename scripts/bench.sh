@@ -8,10 +8,10 @@
 # build/bench/results.json, a table and build/bench/move-latency.png.
 . "$(dirname "$0")/common.sh"
 
-OUT=$BUILD/bench
-rm -rf "$OUT"
-mkdir -p "$OUT"
-T0=$(now)
+begin bench
+# The benchmark's results are bench.py's; those of the builds (QEMU's)
+# are not recorded, only the guest's.
+PARTS=
 prepare_test_kernel
 if ! command -v gnuplot >/dev/null; then
 	[ "$(id -u)" = 0 ] || die "make bench plots with gnuplot: apt-get install gnuplot-nox"
@@ -19,20 +19,20 @@ if ! command -v gnuplot >/dev/null; then
 	run "$LOGS/apt-gnuplot.log" env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y --no-install-recommends gnuplot-nox
 fi
-OBJ_BENCH=$BUILD/obj-bench
 stage "bench kernel (configs/test.config + configs/bench.config)"
-"$TOP/scripts/kconfig.sh" "$OBJ_BENCH" "$TOP/configs/test.config" "$TOP/configs/bench.config"
+"$SCRIPTS/kconfig.sh" "$OBJ_BENCH" "$TOP/configs/test.config" "$TOP/configs/bench.config"
 run "$LOGS/bench-kernel.log" kmake "$OBJ_BENCH" bzImage
 # The 4 GiB copy needs 8 GiB in the guest, precopy of an 8 GiB guest 16.
 stage "benchmarks in the TCG guest:"
 grep -v '^#' "$TOP/bench-args" | sed 's/^/    /'
-python3 "$TOP/scripts/vm.py" --mode bench --mem "${BENCH_MEM:-20G}" \
-	--kernel "$OBJ_BENCH/arch/x86/boot/bzImage" \
-	--stall 1200 --limit 7200 --out "$OUT/vm" --parts "$OUT/parts.jsonl"
-parts_ok "$OUT/parts.jsonl" || die "the benchmark did not complete; see ${OUT#"$TOP"/}/vm/"
-python3 "$TOP/scripts/bench.py" "$OUT/vm/tests/bench.log" "$OUT/results.json" \
+PARTS=$OUT/parts.jsonl
+guest bench --mem "${BENCH_MEM:-20G}" --kernel "$OBJ_BENCH/arch/x86/boot/bzImage" \
+	--stall 1200 --limit 7200
+python3 "$SCRIPTS/results.py" all-pass "$PARTS" ||
+	die "the benchmark did not complete; see ${OUT#"$TOP"/}/vm/"
+python3 "$SCRIPTS/bench.py" "$OUT/vm/tests/bench.log" "$OUT/results.json" \
 	"test.config + bench.config: $(grep -c '^CONFIG_.*=y' "$OBJ_BENCH/.config") options," \
 	"$(grep -q '^CONFIG_PROVE_LOCKING=y' "$OBJ_BENCH/.config" && echo with || echo no) lockdep"
-gnuplot -e "dir='$OUT'" "$TOP/scripts/bench.gp"
+gnuplot -e "dir='$OUT'" "$SCRIPTS/bench.gp"
 say "    plot: ${OUT#"$TOP"/}/move-latency.png"
-say "==> done in $(elapsed "$T0") s"
+say "    total time $(elapsed "$T0") s"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/common.sh"
 
 t0=$(now)
-"$TOP/scripts/kconfig.sh" "$OBJ_TEST" "$TOP/configs/test.config"
+"$SCRIPTS/kconfig.sh" "$OBJ_TEST" "$TOP/configs/test.config"
 stage "test kernel (configs/test.config)"
 run "$LOGS/test-kernel.log" kmake "$OBJ_TEST" bzImage
 run "$LOGS/test-headers.log" kmake "$OBJ_TEST" headers_install
@@ -14,28 +14,27 @@ say "    bzImage built in $(elapsed "$t0") s (log: ${LOGS#"$TOP"/}/test-kernel.l
 
 t0=$(now)
 stage "kvm selftests (static)"
-ST=$BUILD/selftests
 STSRC=$TREE/tools/testing/selftests/kvm
 stmake() {
-	make -C "$STSRC" OUTPUT="$ST/kvm" \
+	make -C "$STSRC" OUTPUT="$SELFTESTS/kvm" \
 		KHDR_INCLUDES="-isystem $OBJ_TEST/usr/include" \
 		EXTRA_CFLAGS="-static" "$@"
 }
 run "$LOGS/selftests.log" stmake -j"$JOBS"
 # The program list, in the kvm Makefile's order, relative to OUTPUT.
 stmake -s --no-print-directory -f Makefile -f /dev/stdin kvm-mig-list \
-	>"$ST/tests.all" 2>"$LOGS/selftests-list.log" <<'MK'
+	>"$SELFTESTS/tests.all" 2>"$LOGS/selftests-list.log" <<'MK'
 kvm-mig-list:
 	@for t in $(TEST_GEN_PROGS); do echo $${t#$(OUTPUT)/}; done
 MK
-say "    $(wc -l <"$ST/tests.all") selftests built in $(elapsed "$t0") s"
+say "    $(wc -l <"$SELFTESTS/tests.all") selftests built in $(elapsed "$t0") s"
 
 # Our QEMU, from build/qemu as it is, if that tree exists (make tree).
 # Without it the initramfs lacks QEMU and its tests: a failed QEMU build
 # is a failed result, not a reason to skip the kernel's tests.
 if [ -d "$QTREE/.git" ]; then
 	t0=$(now)
-	if "$TOP/scripts/qemu-build.sh"; then
+	if "$SCRIPTS/qemu-build.sh"; then
 		result "build: qemu-system-x86_64 (qemu/patches)" build pass "$(elapsed "$t0")"
 	else
 		rm -f "$QOBJ/qemu-system-x86_64"
@@ -43,4 +42,4 @@ if [ -d "$QTREE/.git" ]; then
 	fi
 fi
 
-"$TOP/scripts/initramfs.sh"
+"$SCRIPTS/initramfs.sh"

@@ -5,13 +5,7 @@
 # line is as for make check.
 . "$(dirname "$0")/common.sh"
 
-OUT=$BUILD/check-debug
-export PARTS=$OUT/parts.jsonl
-rm -rf "$OUT"
-mkdir -p "$OUT"
-T0=$(now)
-
+begin check-debug
 prepare_test_kernel
-"$TOP/scripts/debug.sh"
-say "    total time $(elapsed "$T0") s"
-exec python3 "$TOP/scripts/results.py" "$PARTS" "$OUT/results.json"
+"$SCRIPTS/debug.sh"
+finish

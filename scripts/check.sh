@@ -2,24 +2,14 @@
 # make check: everything CI runs.  See README.md.
 . "$(dirname "$0")/common.sh"
 
-OUT=$BUILD/check
-export PARTS=$OUT/parts.jsonl
-rm -rf "$OUT"
-mkdir -p "$OUT"
-T0=$(now)
-finish() {
-	say "    total time $(elapsed "$T0") s"
-	exec python3 "$TOP/scripts/results.py" "$PARTS" "$OUT/results.json"
-}
-
-"$TOP/scripts/deps.sh"
-
-"$TOP/scripts/base.sh"
+begin check
+"$SCRIPTS/deps.sh"
+"$SCRIPTS/base.sh"
 
 # After the base: vm.py parses KTAP with the tree's kunit_parser.py.
 stage "pipeline self-tests (scripts/tests)"
 t0=$(now)
-if python3 -m unittest discover -s "$TOP/scripts/tests" >"$LOGS/pipeline-tests.log" 2>&1; then
+if python3 -m unittest discover -s "$SCRIPTS/tests" >"$LOGS/pipeline-tests.log" 2>&1; then
 	say "    $(grep -E '^Ran ' "$LOGS/pipeline-tests.log")"
 	result "pipeline: scripts/tests unit tests" static pass "$(elapsed "$t0")"
 else
@@ -27,9 +17,8 @@ else
 	result "pipeline: scripts/tests unit tests" static fail "$(elapsed "$t0")"
 fi
 
-stage "apply the queue"
 t0=$(now)
-if python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}; then
+if sync_tree linux; then
 	result "queue: patches and test-patches apply" build pass "$(elapsed "$t0")"
 else
 	result "queue: patches and test-patches apply" build fail "$(elapsed "$t0")" \
@@ -37,20 +26,19 @@ else
 	finish
 fi
 t0=$(now)
-if python3 "$TOP/scripts/queue.py" check-export; then
+if python3 "$SCRIPTS/queue.py" check-export; then
 	result "queue: make export reproduces patches/ byte for byte" static pass "$(elapsed "$t0")"
 else
 	result "queue: make export reproduces patches/ byte for byte" static fail "$(elapsed "$t0")"
 fi
 
-"$TOP/scripts/series-check.sh" || true
+"$SCRIPTS/series-check.sh" || true
 
 # The QEMU queue: applies, round-trips, and passes QEMU's checkpatch.pl
 # (errors fail; its warnings are listed in the result's detail).
-"$TOP/scripts/qemu-base.sh"
-stage "apply the QEMU queue"
+"$SCRIPTS/qemu-base.sh"
 t0=$(now)
-if QUEUE=qemu python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}; then
+if sync_tree qemu; then
 	result "queue: qemu/patches apply" build pass "$(elapsed "$t0")"
 else
 	result "queue: qemu/patches apply" build fail "$(elapsed "$t0")" \
@@ -58,7 +46,7 @@ else
 	finish
 fi
 t0=$(now)
-if QUEUE=qemu python3 "$TOP/scripts/queue.py" check-export; then
+if QUEUE=qemu python3 "$SCRIPTS/queue.py" check-export; then
 	result "queue: make export reproduces qemu/patches byte for byte" static pass "$(elapsed "$t0")"
 else
 	result "queue: make export reproduces qemu/patches byte for byte" static fail "$(elapsed "$t0")"
@@ -80,7 +68,7 @@ done <"$TOP/qemu/patches/series"
 say "    $(grep -vc '^#' "$TOP/qemu/patches/series") QEMU patches checked"
 
 t0=$(now)
-if "$TOP/scripts/build-test.sh"; then
+if "$SCRIPTS/build-test.sh"; then
 	result "build: test kernel, selftests, initramfs" build pass "$(elapsed "$t0")"
 else
 	result "build: test kernel, selftests, initramfs" build fail "$(elapsed "$t0")"
@@ -88,8 +76,8 @@ else
 fi
 
 stage "boot the test kernel, run KUnit and the kvm selftests"
-python3 "$TOP/scripts/vm.py" --mode check --out "$OUT/vm" --parts "$PARTS" || true
+guest check || true
 
-"$TOP/scripts/kunit-tool.sh" || true
-"$TOP/scripts/debug.sh" || true
+"$SCRIPTS/kunit-tool.sh" || true
+"$SCRIPTS/debug.sh" || true
 finish

@@ -1,5 +1,6 @@
 # Shared settings for the pipeline scripts; sourced, never run.
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the paths are for the scripts that source this
 
 set -euo pipefail
 
@@ -7,6 +8,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../base.conf
 . "$TOP/base.conf"
 
+SCRIPTS=$TOP/scripts
+
+# The directories and files under build/ that the scripts share.
 BUILD=${BUILD:-$TOP/build}
 TREE=$BUILD/linux               # git tree: base, series, marker, test patches
 QTREE=$BUILD/qemu                # git tree: QEMU base + qemu/patches
@@ -14,6 +18,14 @@ QOBJ=$BUILD/qemu-obj             # QEMU build directory
 BISECT=$BUILD/bisect            # detached worktree for per-patch builds
 OBJ_TEST=$BUILD/obj-test        # O= for the QEMU test kernel
 OBJ_MOD=$BUILD/obj-modular      # O= for the modular (upstream rule) build
+OBJ_DEBUG=$BUILD/obj-debug      # O= for the debug stage's kernel (KASAN, ...)
+OBJ_COV=$BUILD/obj-cov          # O= for make coverage's gcov kernel
+OBJ_BENCH=$BUILD/obj-bench      # O= for make bench's kernel (no lockdep)
+KUNIT_SRC=$BUILD/kunit-src      # the series alone, for kunit.py
+KUNIT_OBJ=$BUILD/kunit-build    # kunit.py's build directory
+SELFTESTS=$BUILD/selftests      # the kvm selftests, built static
+INITRD=$BUILD/initramfs.cpio    # what the guest boots: busybox, tests, QEMU
+TESTS_LIST=$BUILD/tests.list    # the selftests in the initramfs, in order
 LOGS=$BUILD/logs
 JOBS=${JOBS:-$(nproc)}
 
@@ -50,55 +62,87 @@ run() {
 	fi
 }
 
-# From whatever the machine has to a built test kernel and selftests:
-# packages, the base, build/linux synced with the queue, the build.
+# begin NAME: start a run of the entry point NAME: its output directory
+# $OUT=build/NAME, emptied, with the results in $PARTS; the clock starts.
+begin() {
+	OUT=$BUILD/$1
+	export PARTS=$OUT/parts.jsonl
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+	T0=$(now)
+}
+
+# summary: $OUT/results.json from $PARTS, and the summary, whose last line
+# is "N passed, N failed, N skipped"; non-zero if anything failed.
+summary() {
+	python3 "$SCRIPTS/results.py" summary "$PARTS" "$OUT/results.json"
+}
+
+# finish: end the run begun by begin: its total time and summary; the
+# exit status is the summary's.
+finish() {
+	local rc=0
+	say "    total time $(elapsed "$T0") s"
+	summary || rc=$?
+	exit $rc
+}
+
+# Append one test result to $PARTS (through results.py, which writes every
+# result line).
+# result NAME KIND RESULT SECONDS [DETAIL [PASS FAIL SKIP]]
+result() {
+	[ -n "${PARTS:-}" ] || return 0
+	python3 "$SCRIPTS/results.py" add "$PARTS" "$@"
+}
+
+# guest MODE [vm.py options]: boot the test kernel in QEMU (vm.py) with
+# the initramfs; files in $OUT/vm, results to $PARTS.
+guest() {
+	python3 "$SCRIPTS/vm.py" --mode "$1" --out "$OUT/vm" --parts "$PARTS" \
+		--kernel "$OBJ_TEST/arch/x86/boot/bzImage" --initrd "$INITRD" \
+		--tests "$TESTS_LIST" "${@:2}"
+}
+
+# sync_tree linux|qemu: build/linux (or build/qemu) = its base + its queue.
+sync_tree() {
+	if [ "$1" = qemu ]; then
+		stage "QEMU patch queue -> ${QTREE#"$TOP"/}"
+		QUEUE=qemu python3 "$SCRIPTS/queue.py" sync ${FORCE:+--force} || return
+		say "    qemu base: $(cut -d' ' -f1,2 "$BUILD/qemu-base.id"); qemu patches: $(grep -vc '^#' "$TOP/qemu/patches/series" || true)"
+	else
+		stage "patch queue -> ${TREE#"$TOP"/}"
+		python3 "$SCRIPTS/queue.py" sync ${FORCE:+--force} || return
+		say "    base: $(cut -d' ' -f1,2 "$BUILD/base.id"); series: $(grep -vc '^#' "$TOP/patches/series" || true) patches; test patches: $(grep -vc '^#' "$TOP/test-patches/series" || true)"
+	fi
+}
+
+# From whatever the machine has to build/linux and build/qemu synced with
+# the queues: packages, the bases, the queues applied.
+prepare_trees() {
+	"$SCRIPTS/deps.sh"
+	"$SCRIPTS/base.sh"
+	sync_tree linux
+	"$SCRIPTS/qemu-base.sh"
+	sync_tree qemu
+}
+
+# ... and on to a built test kernel, selftests, QEMU and initramfs.
 prepare_test_kernel() {
-	"$TOP/scripts/deps.sh"
-	"$TOP/scripts/base.sh"
-	stage "patch queue -> ${TREE#"$TOP"/}"
-	python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}
-	say "    base: $(cut -d' ' -f1,2 "$BUILD/base.id"); series: $(grep -vc '^#' "$TOP/patches/series" || true) patches; test patches: $(grep -vc '^#' "$TOP/test-patches/series" || true)"
-	"$TOP/scripts/qemu-base.sh"
-	stage "QEMU patch queue -> ${QTREE#"$TOP"/}"
-	QUEUE=qemu python3 "$TOP/scripts/queue.py" sync ${FORCE:+--force}
-	say "    qemu base: $(cut -d' ' -f1,2 "$BUILD/qemu-base.id"); qemu patches: $(grep -vc '^#' "$TOP/qemu/patches/series" || true)"
-	"$TOP/scripts/build-test.sh"
+	prepare_trees
+	"$SCRIPTS/build-test.sh"
 }
 
-# parts_ok PARTS: every result vm.py recorded in PARTS is a pass.
-parts_ok() {
-	python3 - "$1" <<'PY'
-import json, sys
-ok = all(json.loads(l)["result"] == "pass" for l in open(sys.argv[1]) if l.strip())
-sys.exit(0 if ok else 1)
-PY
+# Microseconds since the epoch, for stage timings (bash's clock: no
+# process started).
+now() { printf '%s\n' "${EPOCHREALTIME//[!0-9]/}"; }
+# elapsed T0: seconds since T0 (from now), to a tenth.
+elapsed() {
+	local ds=$(( (${EPOCHREALTIME//[!0-9]/} - $1 + 50000) / 100000 ))
+	printf '%d.%d\n' $((ds / 10)) $((ds % 10))
 }
-
-# Seconds since the epoch, with fractions, for stage timings.
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
 
 # kmake OBJ ARGS...: kbuild in $TREE (or $SRC if set) with ccache.
 kmake() {
 	local obj=$1; shift
 	make -C "${SRC:-$TREE}" O="$obj" CC="$KCC" HOSTCC=gcc -j"$JOBS" "$@"
-}
-
-# Append one test result to $PARTS (JSON lines, merged by results.py).
-# result NAME KIND RESULT SECONDS [DETAIL [PASS FAIL SKIP]]
-result() {
-	[ -n "${PARTS:-}" ] || return 0
-	python3 - "$PARTS" "$@" <<'PY'
-import json, sys
-parts, name, kind, res, secs = sys.argv[1:6]
-entry = {"name": name, "kind": kind, "result": res, "seconds": float(secs),
-         "subtests": {"pass": 0, "fail": 0, "skip": 0}}
-if len(sys.argv) > 6 and sys.argv[6]:
-    entry["detail"] = sys.argv[6]
-if len(sys.argv) > 9:
-    entry["subtests"] = dict(zip(("pass", "fail", "skip"),
-                                 map(int, sys.argv[7:10])))
-with open(parts, "a") as f:
-    f.write(json.dumps(entry) + "\n")
-PY
 }

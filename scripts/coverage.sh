@@ -5,19 +5,14 @@
 # Writes build/coverage/summary.json and build/coverage/report.txt.
 . "$(dirname "$0")/common.sh"
 
-OUT=$BUILD/coverage
-OBJ_COV=$BUILD/obj-cov
-export PARTS=$OUT/parts.jsonl
-rm -rf "$OUT"
-mkdir -p "$OUT"
-
+begin coverage
 # The test kernel's selftests and initramfs are reused as they are.
 prepare_test_kernel
 
 # Instrument the objects built from the C files that the series changes,
 # named as kbuild names them relative to arch/x86/kvm (virt/kvm objects are
 # built from there as ../../../virt/kvm/*.o).
-cover=$(python3 "$TOP/scripts/queue.py" commits | tail -n1 | cut -d' ' -f1)
+cover=$(python3 "$SCRIPTS/queue.py" commits | tail -n1 | cut -d' ' -f1)
 profile=()
 while IFS= read -r f; do
 	case "$f" in
@@ -30,19 +25,18 @@ profile=("${profile[@]/%.c/.o=y}")
 
 stage "coverage kernel (configs/test.config + configs/coverage.config)"
 t0=$(now)
-"$TOP/scripts/kconfig.sh" "$OBJ_COV" "$TOP/configs/test.config" \
+"$SCRIPTS/kconfig.sh" "$OBJ_COV" "$TOP/configs/test.config" \
 	"$TOP/configs/coverage.config"
 run "$LOGS/coverage-kernel.log" kmake "$OBJ_COV" bzImage "${profile[@]}"
 say "    bzImage built in $(elapsed "$t0") s, instrumented: ${profile[*]#GCOV_PROFILE_}"
 
 stage "boot the coverage kernel, run KUnit and the kvm selftests"
-python3 "$TOP/scripts/vm.py" --mode coverage --out "$OUT/vm" --parts "$PARTS" \
-	--kernel "$OBJ_COV/arch/x86/boot/bzImage" --limit 5400 || true
-python3 "$TOP/scripts/results.py" "$PARTS" "$OUT/results.json" >"$OUT/results.txt" || true
+guest coverage --kernel "$OBJ_COV/arch/x86/boot/bzImage" --limit 5400 || true
+summary >"$OUT/results.txt" || true
 say "    tests: $(tail -n1 "$OUT/results.txt")"
 [ -s "$OUT/vm/gcov.tar.gz" ] || die "the guest sent no gcov counters (see $OUT/vm/console.log)"
 
 stage "line coverage of the series"
-exec python3 "$TOP/scripts/coverage.py" --tree "$TREE" --obj "$OBJ_COV" \
+exec python3 "$SCRIPTS/coverage.py" --tree "$TREE" --obj "$OBJ_COV" \
 	--gcov-tar "$OUT/vm/gcov.tar.gz" --reasons "$TOP/coverage-reasons" \
 	--out "$OUT"

@@ -10,7 +10,6 @@
 . "$(dirname "$0")/common.sh"
 
 OUT=$BUILD/debug
-OBJ_DEBUG=$BUILD/obj-debug
 mkdir -p "$OUT"
 
 # The KUnit suites and selftests that the series adds, and the base
@@ -25,7 +24,7 @@ TESTS="kvm_vm_move_lock kvm_sev_move kvm_sev_lockout
 stage "debug kernel (configs/test.config + configs/debug.config)"
 t0=$(now)
 # debug.config overrides test.config (KASAN rules out KVM_WERROR).
-if "$TOP/scripts/kconfig.sh" "$OBJ_DEBUG" "$TOP/configs/test.config" \
+if "$SCRIPTS/kconfig.sh" "$OBJ_DEBUG" "$TOP/configs/test.config" \
 	"$TOP/configs/debug.config" &&
 	run "$LOGS/debug-kernel.log" kmake "$OBJ_DEBUG" bzImage; then
 	say "    bzImage built in $(elapsed "$t0") s (log: ${LOGS#"$TOP"/}/debug-kernel.log)"
@@ -37,6 +36,5 @@ fi
 
 stage "boot the debug kernel, run the series' tests, scan for leaks"
 # shellcheck disable=SC2086
-python3 "$TOP/scripts/vm.py" --mode debug --prefix "debug: " --out "$OUT/vm" \
-	--parts "$PARTS" --kernel "$OBJ_DEBUG/arch/x86/boot/bzImage" \
+guest debug --prefix "debug: " --kernel "$OBJ_DEBUG/arch/x86/boot/bzImage" \
 	--test-timeout 900 --limit 5400 --only $TESTS || true

@@ -4,7 +4,6 @@
 # kernel has no decompressor configured).
 . "$(dirname "$0")/common.sh"
 
-ST=$BUILD/selftests
 root=$BUILD/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,kvm}
@@ -15,9 +14,9 @@ gcc -static -O2 -Wall -Wextra -Werror -isystem "$OBJ_TEST/usr/include" \
 	-o "$root/kvm/kvm-mig-probe" "$TOP/guest/kvm-mig-probe.c"
 while read -r t; do
 	mkdir -p "$root/kvm/$(dirname "$t")"
-	strip -o "$root/kvm/$t" "$ST/kvm/$t"
-done <"$ST/tests.all"
-cp "$ST/tests.all" "$root/kvm/tests.list"
+	strip -o "$root/kvm/$t" "$SELFTESTS/kvm/$t"
+done <"$SELFTESTS/tests.all"
+cp "$SELFTESTS/tests.all" "$root/kvm/tests.list"
 
 # Our QEMU (qemu/patches, scripts/qemu-build.sh) with its shared libraries,
 # the guest it runs and the tests that drive it (guest/qemu_cpr_*).
@@ -50,8 +49,8 @@ if [ -x "$QOBJ/qemu-system-x86_64" ]; then
 	done
 fi
 # What the guest will run, for scripts/vm.py
-cp "$root/kvm/tests.list" "$BUILD/tests.list"
+cp "$root/kvm/tests.list" "$TESTS_LIST"
 grep -v '^#' "$TOP/test-args" | grep . >"$root/kvm/test-args" || true
 grep -v '^#' "$TOP/bench-args" | grep . >"$root/kvm/bench-args" || true
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$BUILD/initramfs.cpio"
-say "    initramfs: $(du -m "$BUILD/initramfs.cpio" | cut -f1) MiB, $(wc -l <"$BUILD/tests.list") tests"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$INITRD"
+say "    initramfs: $(du -m "$INITRD" | cut -f1) MiB, $(wc -l <"$TESTS_LIST") tests"

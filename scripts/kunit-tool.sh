@@ -5,22 +5,20 @@
 # QEMU with its default CPU (no SVM, no PSP).  Records one result.
 . "$(dirname "$0")/common.sh"
 
-SRC_K=$BUILD/kunit-src
-OBJ_K=$BUILD/kunit-build
 LOG=$LOGS/kunit-tool.log
 name="kunit.py: --arch=x86_64 --kunitconfig=arch/x86/kvm (series only)"
 
 stage "$name"
 t0=$(now)
-last=$(python3 "$TOP/scripts/queue.py" commits | tail -n1 | cut -d' ' -f1)
-rm -rf "$SRC_K"
-mkdir -p "$SRC_K"
-git -C "$TREE" archive "$last" | tar -x -C "$SRC_K"
+last=$(python3 "$SCRIPTS/queue.py" commits | tail -n1 | cut -d' ' -f1)
+rm -rf "$KUNIT_SRC"
+mkdir -p "$KUNIT_SRC"
+git -C "$TREE" archive "$last" | tar -x -C "$KUNIT_SRC"
 JSON=$BUILD/kunit-tool.json
 rm -f "$JSON"
 rc=0
-(cd "$SRC_K" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-	--kunitconfig=arch/x86/kvm --build_dir="$OBJ_K" --jobs="$JOBS" \
+(cd "$KUNIT_SRC" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
+	--kunitconfig=arch/x86/kvm --build_dir="$KUNIT_OBJ" --jobs="$JOBS" \
 	--make_options "CC=$KCC" --make_options HOSTCC=gcc --timeout=600 \
 	--json="$JSON") >"$LOG" 2>&1 || rc=$?
 # kunit.py's JSON (KernelCI's format): its test cases, with parameterized

@@ -96,7 +96,7 @@ if [ -d "$QTREE/.git" ] && [ "$(cat "$QTREE/.git/kvm-mig-base" 2>/dev/null)" = "
 	exit 0
 fi
 if [ -d "$QTREE" ] && [ -z "${FORCE:-}" ] && [ -f "$QTREE/.git/kvm-mig-stamp" ] &&
-   ! QUEUE=qemu python3 "$TOP/scripts/queue.py" is-synced; then
+   ! QUEUE=qemu python3 "$SCRIPTS/queue.py" is-synced; then
 	die "$QTREE holds work not in qemu/patches and must be rebuilt; run 'make export' first or pass FORCE=1"
 fi
 

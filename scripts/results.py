@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""Merge the JSON lines of one run into results.json and print the summary.
+"""The results of one run: the only writer of its PARTS file (one JSON
+line per test) and of its results.json.
 
-usage: results.py PARTS RESULTS_JSON
+usage: results.py add PARTS NAME KIND RESULT SECONDS [DETAIL [PASS FAIL SKIP]]
+       results.py summary PARTS RESULTS_JSON
+       results.py all-pass PARTS
 
-The last line printed is exactly "N passed, N failed, N skipped"; xfail
+add appends one result (common.sh's result() runs it; vm.py calls
+append()).  summary merges PARTS into RESULTS_JSON and prints the
+summary; its last line is exactly "N passed, N failed, N skipped", xfail
 (known failures, see known-failures) is counted apart and printed before
-it.  Exit status 1 if anything failed or nothing ran.
+it; exit status 1 if anything failed or nothing ran.  all-pass: exit
+status 0 if every result in PARTS is a pass.
 """
 
 import json
@@ -22,12 +28,32 @@ def append(parts, entries, prefix=""):
             f.write(json.dumps(dict(e, name=prefix + e["name"])) + "\n")
 
 
-def main():
-    parts, out = sys.argv[1], sys.argv[2]
-    tests = []
-    if os.path.exists(parts):
-        with open(parts) as f:
-            tests = [json.loads(l) for l in f if l.strip()]
+def add(parts, name, kind, res, secs, detail="", *counts):
+    entry = {"name": name, "kind": kind, "result": res,
+             "seconds": float(secs),
+             "subtests": {"pass": 0, "fail": 0, "skip": 0}}
+    if detail:
+        entry["detail"] = detail
+    if len(counts) >= 3:
+        entry["subtests"] = dict(zip(("pass", "fail", "skip"),
+                                     map(int, counts[:3])))
+    append(parts, [entry])
+    return 0
+
+
+def load(parts):
+    if not os.path.exists(parts):
+        return []
+    with open(parts) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def all_pass(parts):
+    return 0 if all(t["result"] == "pass" for t in load(parts)) else 1
+
+
+def summary(parts, out):
+    tests = load(parts)
     base = "unknown"
     base_id = os.path.join(os.path.dirname(os.path.dirname(out)), "base.id")
     if os.path.exists(base_id):
@@ -98,5 +124,12 @@ def main():
     return 1 if count["fail"] or not tests else 0
 
 
+def main(argv):
+    commands = {"add": add, "summary": summary, "all-pass": all_pass}
+    if len(argv) < 2 or argv[1] not in commands:
+        sys.exit(__doc__)
+    return commands[argv[1]](*argv[2:])
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))

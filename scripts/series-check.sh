@@ -63,7 +63,7 @@ if [ ! -d "$BISECT" ]; then
 	git -C "$TREE" worktree prune
 	git -C "$TREE" worktree add -q --detach "$BISECT" base
 fi
-mapfile -t steps < <(echo "$(git -C "$TREE" rev-parse base) base"; python3 "$TOP/scripts/queue.py" commits)
+mapfile -t steps < <(echo "$(git -C "$TREE" rev-parse base) base"; python3 "$SCRIPTS/queue.py" commits)
 
 # Sparse and W=1 warnings of the directories the series touches (always
 # KVM's), as "file: message" lines without line numbers, sorted.
@@ -107,7 +107,7 @@ for s in "${steps[@]}"; do
 	t0=$(now)
 	git -C "$BISECT" checkout -q --detach "$rev"
 	log=$LOGS/build-modular-$i.log
-	if SRC=$BISECT "$TOP/scripts/kconfig.sh" "$OBJ_MOD" "$TOP/configs/modular.config" >"$log" 2>&1 &&
+	if SRC=$BISECT "$SCRIPTS/kconfig.sh" "$OBJ_MOD" "$TOP/configs/modular.config" >"$log" 2>&1 &&
 	   SRC=$BISECT kmake "$OBJ_MOD" >>"$log" 2>&1; then
 		say "    ok    $name ($(elapsed "$t0") s)"
 		result "build: $name (modular.config)" build pass "$(elapsed "$t0")"
@@ -122,7 +122,7 @@ for s in "${steps[@]}"; do
 		stage "W=1 C=2 (sparse) baseline at base"
 		t0=$(now)
 		key=$(cat "$BUILD/base.id" "$TOP/configs/modular.config" <(sparse_dirs) \
-			"$TOP/scripts/series-check.sh" | sha256sum | cut -c1-16)
+			"$SCRIPTS/series-check.sh" | sha256sum | cut -c1-16)
 		cache=$CCACHE_DIR/../sparse-base-$key.txt
 		if [ ! -f "$cache" ]; then
 			warnings base >"$cache.tmp" && mv "$cache.tmp" "$cache"

@@ -432,15 +432,13 @@ class Run:
 
 def parse_args(argv=None):
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    build = os.environ.get("BUILD", os.path.join(top, "build"))
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", default=os.path.join(
-        build, "obj-test", "arch", "x86", "boot", "bzImage"))
-    ap.add_argument("--initrd", default=os.path.join(build, "initramfs.cpio"))
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
     ap.add_argument("--mode", default="check",
                     choices=("check", "run", "bench", "coverage", "debug"))
     ap.add_argument("--only", nargs="*", default=[])
-    ap.add_argument("--tests", default=os.path.join(build, "tests.list"),
+    ap.add_argument("--tests", required=True,
                     help="the test list packed into the initramfs")
     ap.add_argument("--out", required=True)
     ap.add_argument("--parts", required=True)

@@ -4,17 +4,13 @@
 # suites (all of them if TESTS is empty).
 . "$(dirname "$0")/common.sh"
 
-OUT=$BUILD/vmtest
-export PARTS=$OUT/parts.jsonl
-rm -rf "$OUT"
-mkdir -p "$OUT"
+begin vmtest
 if [ ! -d "$TREE/.git" ]; then
-	"$TOP/scripts/tree.sh"
+	prepare_trees
 fi
-"$TOP/scripts/build-test.sh"
+"$SCRIPTS/build-test.sh"
 stage "boot the test kernel: ${TESTS:-all tests}"
 only=()
 for t in ${TESTS:-}; do only+=("${t##*/}"); done
-python3 "$TOP/scripts/vm.py" --mode check --out "$OUT/vm" --parts "$PARTS" \
-	${only[@]:+--only "${only[@]}"}
-exec python3 "$TOP/scripts/results.py" "$PARTS" "$OUT/results.json"
+guest check ${only[@]:+--only "${only[@]}"}
+finish

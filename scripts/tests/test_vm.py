@@ -216,6 +216,7 @@ class Main(FakeQemu):
         p = subprocess.run(
             [sys.executable, vm.__file__, "--out", os.path.join(self.d, "vm"),
              "--parts", parts, "--kernel", os.path.join(self.d, "bzImage"),
+             "--initrd", os.path.join(self.d, "initramfs.cpio"),
              "--tests", os.path.join(self.d, "tests.list"),
              "--known", os.path.join(self.d, "known")] + list(args),
             env=dict(self.env, FAKE_QEMU_GUEST=os.path.join(
