@@ -20,7 +20,7 @@ if ! command -v gnuplot >/dev/null; then
 		apt-get install -y --no-install-recommends gnuplot-nox
 fi
 stage "bench kernel (configs/test.config + configs/bench.config)"
-"$SCRIPTS/kconfig.sh" "$OBJ_BENCH" "$TOP/configs/test.config" "$TOP/configs/bench.config"
+"$STAGES/kconfig.sh" "$OBJ_BENCH" "$TOP/configs/test.config" "$TOP/configs/bench.config"
 run "$LOGS/bench-kernel.log" kmake "$OBJ_BENCH" bzImage
 # The 4 GiB copy needs 8 GiB in the guest, precopy of an 8 GiB guest 16.
 stage "benchmarks in the TCG guest:"
@@ -30,9 +30,9 @@ guest bench --mem "${BENCH_MEM:-20G}" --kernel "$OBJ_BENCH/arch/x86/boot/bzImage
 	--stall 1200 --limit 7200
 python3 "$SCRIPTS/results.py" all-pass "$PARTS" ||
 	die "the benchmark did not complete; see ${OUT#"$TOP"/}/vm/"
-python3 "$SCRIPTS/bench.py" "$OUT/vm/tests/bench.log" "$OUT/results.json" \
+python3 "$STAGES/bench.py" "$OUT/vm/tests/bench.log" "$OUT/results.json" \
 	"test.config + bench.config: $(grep -c '^CONFIG_.*=y' "$OBJ_BENCH/.config") options," \
 	"$(grep -q '^CONFIG_PROVE_LOCKING=y' "$OBJ_BENCH/.config" && echo with || echo no) lockdep"
-gnuplot -e "dir='$OUT'" "$SCRIPTS/bench.gp"
+gnuplot -e "dir='$OUT'" "$STAGES/bench.gp"
 say "    plot: ${OUT#"$TOP"/}/move-latency.png"
 say "    total time $(elapsed "$T0") s"

@@ -3,10 +3,10 @@
 . "$(dirname "$0")/common.sh"
 
 begin check
-"$SCRIPTS/deps.sh"
-"$SCRIPTS/base.sh"
+"$STAGES/deps.sh"
+"$STAGES/base.sh"
 
-# After the base: vm.py parses KTAP with the tree's kunit_parser.py.
+# After the base: run_guest.py parses KTAP with the tree's kunit_parser.py.
 stage "pipeline self-tests (scripts/tests)"
 t0=$(now)
 if python3 -m unittest discover -s "$SCRIPTS/tests" >"$LOGS/pipeline-tests.log" 2>&1; then
@@ -32,11 +32,11 @@ else
 	result "queue: make export reproduces patches/ byte for byte" static fail "$(elapsed "$t0")"
 fi
 
-"$SCRIPTS/series-check.sh" || true
+"$STAGES/series-check.sh" || true
 
 # The QEMU queue: applies, round-trips, and passes QEMU's checkpatch.pl
 # (errors fail; its warnings are listed in the result's detail).
-"$SCRIPTS/qemu-base.sh"
+"$STAGES/qemu-base.sh"
 t0=$(now)
 if sync_tree qemu; then
 	result "queue: qemu/patches apply" build pass "$(elapsed "$t0")"
@@ -68,7 +68,7 @@ done <"$TOP/qemu/patches/series"
 say "    $(grep -vc '^#' "$TOP/qemu/patches/series") QEMU patches checked"
 
 t0=$(now)
-if "$SCRIPTS/build-test.sh"; then
+if "$STAGES/build-test.sh"; then
 	result "build: test kernel, selftests, initramfs" build pass "$(elapsed "$t0")"
 else
 	result "build: test kernel, selftests, initramfs" build fail "$(elapsed "$t0")"
@@ -78,6 +78,6 @@ fi
 stage "boot the test kernel, run KUnit and the kvm selftests"
 guest check || true
 
-"$SCRIPTS/kunit-tool.sh" || true
-"$SCRIPTS/debug.sh" || true
+"$STAGES/kunit-tool.sh" || true
+"$STAGES/debug-kernel.sh" || true
 finish

@@ -8,7 +8,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../base.conf
 . "$TOP/base.conf"
 
-SCRIPTS=$TOP/scripts
+SCRIPTS=$TOP/scripts            # entry points, results.py, queue.py
+STAGES=$SCRIPTS/stages          # the stages the entry points run
 
 # The directories and files under build/ that the scripts share.
 BUILD=${BUILD:-$TOP/build}
@@ -95,10 +96,10 @@ result() {
 	python3 "$SCRIPTS/results.py" add "$PARTS" "$@"
 }
 
-# guest MODE [vm.py options]: boot the test kernel in QEMU (vm.py) with
+# guest MODE [run_guest.py options]: boot the test kernel in QEMU with
 # the initramfs; files in $OUT/vm, results to $PARTS.
 guest() {
-	python3 "$SCRIPTS/vm.py" --mode "$1" --out "$OUT/vm" --parts "$PARTS" \
+	python3 "$STAGES/run_guest.py" --mode "$1" --out "$OUT/vm" --parts "$PARTS" \
 		--kernel "$OBJ_TEST/arch/x86/boot/bzImage" --initrd "$INITRD" \
 		--tests "$TESTS_LIST" "${@:2}"
 }
@@ -119,17 +120,17 @@ sync_tree() {
 # From whatever the machine has to build/linux and build/qemu synced with
 # the queues: packages, the bases, the queues applied.
 prepare_trees() {
-	"$SCRIPTS/deps.sh"
-	"$SCRIPTS/base.sh"
+	"$STAGES/deps.sh"
+	"$STAGES/base.sh"
 	sync_tree linux
-	"$SCRIPTS/qemu-base.sh"
+	"$STAGES/qemu-base.sh"
 	sync_tree qemu
 }
 
 # ... and on to a built test kernel, selftests, QEMU and initramfs.
 prepare_test_kernel() {
 	prepare_trees
-	"$SCRIPTS/build-test.sh"
+	"$STAGES/build-test.sh"
 }
 
 # Microseconds since the epoch, for stage timings (bash's clock: no

@@ -25,7 +25,7 @@ profile=("${profile[@]/%.c/.o=y}")
 
 stage "coverage kernel (configs/test.config + configs/coverage.config)"
 t0=$(now)
-"$SCRIPTS/kconfig.sh" "$OBJ_COV" "$TOP/configs/test.config" \
+"$STAGES/kconfig.sh" "$OBJ_COV" "$TOP/configs/test.config" \
 	"$TOP/configs/coverage.config"
 run "$LOGS/coverage-kernel.log" kmake "$OBJ_COV" bzImage "${profile[@]}"
 say "    bzImage built in $(elapsed "$t0") s, instrumented: ${profile[*]#GCOV_PROFILE_}"
@@ -37,6 +37,6 @@ say "    tests: $(tail -n1 "$OUT/results.txt")"
 [ -s "$OUT/vm/gcov.tar.gz" ] || die "the guest sent no gcov counters (see $OUT/vm/console.log)"
 
 stage "line coverage of the series"
-exec python3 "$SCRIPTS/coverage.py" --tree "$TREE" --obj "$OBJ_COV" \
+exec python3 "$STAGES/coverage.py" --tree "$TREE" --obj "$OBJ_COV" \
 	--gcov-tar "$OUT/vm/gcov.tar.gz" --reasons "$TOP/coverage-reasons" \
 	--out "$OUT"

@@ -5,14 +5,14 @@ patches/ (the series, with a cover letter) and test-patches/ (test-only
 patches, never part of the series) are the source of truth.  build/linux
 is a git tree made from them:
 
-    base                  the Debian source, one commit (scripts/base.sh)
+    base                  the Debian source, one commit (stages/base.sh)
     series patches        one commit per patches/ entry
     cover commit          empty; its message is the cover letter
     test patches          one commit per test-patches/ entry
 
 With QUEUE=qemu the same commands work on the QEMU queue: qemu/patches
 (no cover letter, no test patches) and build/qemu, whose base commit is
-Debian's QEMU source (scripts/qemu-base.sh).
+Debian's QEMU source (stages/qemu-base.sh).
 
 Commands:
     sync [--force]   make build/linux match the queue (make tree)

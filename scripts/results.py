@@ -6,7 +6,7 @@ usage: results.py add PARTS NAME KIND RESULT SECONDS [DETAIL [PASS FAIL SKIP]]
        results.py summary PARTS RESULTS_JSON
        results.py all-pass PARTS
 
-add appends one result (common.sh's result() runs it; vm.py calls
+add appends one result (common.sh's result() runs it; run_guest.py calls
 append()).  summary merges PARTS into RESULTS_JSON and prints the
 summary; its last line is exactly "N passed, N failed, N skipped", xfail
 (known failures, see known-failures) is counted apart and printed before

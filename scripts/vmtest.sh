@@ -8,7 +8,7 @@ begin vmtest
 if [ ! -d "$TREE/.git" ]; then
 	prepare_trees
 fi
-"$SCRIPTS/build-test.sh"
+"$STAGES/build-test.sh"
 stage "boot the test kernel: ${TESTS:-all tests}"
 only=()
 for t in ${TESTS:-}; do only+=("${t##*/}"); done

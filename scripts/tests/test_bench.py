@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests of scripts/bench.py on a made-up log."""
+"""Tests of scripts/stages/bench.py on a made-up log."""
 
 import json
 import os
@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = os.path.dirname(HERE)
+STAGES = os.path.join(os.path.dirname(HERE), "stages")
 
 LOG = """TAP version 13
 BENCH memory gib=1 populated_mib=1024 move_us=200.0
@@ -43,7 +43,7 @@ class Bench(unittest.TestCase):
                               capture_output=True, text=True)
 
     def test_results_json(self):
-        p = self.run_script(os.path.join(SCRIPTS, "bench.py"), self.log,
+        p = self.run_script(os.path.join(STAGES, "bench.py"), self.log,
                             self.json)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(self.json) as f:
@@ -60,12 +60,12 @@ class Bench(unittest.TestCase):
     def test_no_measurements(self):
         with open(self.log, "w") as f:
             f.write("not ok 1 something\n")
-        p = self.run_script(os.path.join(SCRIPTS, "bench.py"), self.log,
+        p = self.run_script(os.path.join(STAGES, "bench.py"), self.log,
                             self.json)
         self.assertNotEqual(p.returncode, 0)
 
     def test_upgrade(self):
-        p = self.run_script(os.path.join(SCRIPTS, "bench.py"), self.log,
+        p = self.run_script(os.path.join(STAGES, "bench.py"), self.log,
                             self.json, "no", "lockdep")
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(self.json) as f:

@@ -3,7 +3,7 @@
 # a single commit tagged "base".  The import is built in a temporary
 # directory and renamed into place, so an interrupted run never leaves a
 # tree that a later run trusts.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 installed() { dpkg-query -W -f='${Version}' "$BASE_PACKAGE" 2>/dev/null || true; }
 

@@ -2,7 +2,7 @@
 # Pack busybox, guest/init, the demo, the stripped selftests and, if it
 # is built, our QEMU with its tests into an uncompressed cpio (the test
 # kernel has no decompressor configured).
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 root=$BUILD/initramfs
 rm -rf "$root"
@@ -18,7 +18,7 @@ while read -r t; do
 done <"$SELFTESTS/tests.all"
 cp "$SELFTESTS/tests.all" "$root/kvm/tests.list"
 
-# Our QEMU (qemu/patches, scripts/qemu-build.sh) with its shared libraries,
+# Our QEMU (qemu/patches, qemu-build.sh) with its shared libraries,
 # the guest it runs and the tests that drive it (guest/qemu_cpr_*).
 if [ -x "$QOBJ/qemu-system-x86_64" ]; then
 	q=$root/kvm/qemu
@@ -48,7 +48,7 @@ if [ -x "$QOBJ/qemu-system-x86_64" ]; then
 		echo "x86_64/$t" >>"$root/kvm/tests.list"
 	done
 fi
-# What the guest will run, for scripts/vm.py
+# What the guest will run, for run_guest.py
 cp "$root/kvm/tests.list" "$TESTS_LIST"
 grep -v '^#' "$TOP/test-args" | grep . >"$root/kvm/test-args" || true
 grep -v '^#' "$TOP/bench-args" | grep . >"$root/kvm/bench-args" || true

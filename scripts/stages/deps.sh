@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install the Debian packages the pipeline needs, if any is missing.
 # As root this runs apt-get; otherwise it prints the apt-get line to run.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 # command -> Debian package that provides it
 declare -A need=(

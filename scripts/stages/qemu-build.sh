@@ -3,7 +3,7 @@
 # $QOBJ: KVM and TCG, no GUI, no tools, only the devices in
 # qemu/devices.mak.  Incremental; ccache through meson.  Never installed:
 # the host's qemu-system-x86 package keeps running the test guest.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 t0=$(now)
 cp "$TOP/qemu/devices.mak" "$QTREE/configs/devices/x86_64-softmmu/kvmmig.mak"

@@ -22,7 +22,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# results.py, the writer of result lines, is in scripts/.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import results  # noqa: E402
 
 # A kernel message starting with one of these fails the test it occurs in
@@ -54,7 +55,8 @@ def kernel_ktap_parser():
     output silenced."""
     global _KP
     if _KP is None:
-        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        top = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
         tree = os.path.join(os.environ.get("BUILD", os.path.join(top, "build")),
                             "linux")
         sys.path.insert(0, os.path.join(tree, "tools", "testing", "kunit"))
@@ -431,7 +433,8 @@ class Run:
 
 
 def parse_args(argv=None):
-    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    top = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", required=True)

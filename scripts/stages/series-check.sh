@@ -9,7 +9,7 @@
 #   - W=1 C=2 (gcc extra warnings + sparse) adds no new warnings in the
 #     directories the series touches.
 # Results are appended to $PARTS.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 : "${PARTS:?}"
 
 status=0
@@ -107,7 +107,7 @@ for s in "${steps[@]}"; do
 	t0=$(now)
 	git -C "$BISECT" checkout -q --detach "$rev"
 	log=$LOGS/build-modular-$i.log
-	if SRC=$BISECT "$SCRIPTS/kconfig.sh" "$OBJ_MOD" "$TOP/configs/modular.config" >"$log" 2>&1 &&
+	if SRC=$BISECT "$STAGES/kconfig.sh" "$OBJ_MOD" "$TOP/configs/modular.config" >"$log" 2>&1 &&
 	   SRC=$BISECT kmake "$OBJ_MOD" >>"$log" 2>&1; then
 		say "    ok    $name ($(elapsed "$t0") s)"
 		result "build: $name (modular.config)" build pass "$(elapsed "$t0")"
@@ -122,7 +122,7 @@ for s in "${steps[@]}"; do
 		stage "W=1 C=2 (sparse) baseline at base"
 		t0=$(now)
 		key=$(cat "$BUILD/base.id" "$TOP/configs/modular.config" <(sparse_dirs) \
-			"$SCRIPTS/series-check.sh" | sha256sum | cut -c1-16)
+			"$STAGES/series-check.sh" | sha256sum | cut -c1-16)
 		cache=$CCACHE_DIR/../sparse-base-$key.txt
 		if [ ! -f "$cache" ]; then
 			warnings base >"$cache.tmp" && mv "$cache.tmp" "$cache"

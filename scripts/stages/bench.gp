@@ -1,6 +1,6 @@
-# gnuplot script of make bench: gnuplot -e "dir='build/bench'" scripts/bench.gp
-# reads the data files scripts/bench.py writes into dir and draws
-# dir/move-latency.png: the kernel move against guest_memfd size and vCPU
+# gnuplot script of make bench (scripts/bench.sh runs it with
+# -e "dir='build/bench'"): reads the data files bench.py writes into dir
+# and draws dir/move-latency.png: the kernel move against guest_memfd size and vCPU
 # count (vm_move_perf_test), and the blackout of a VMM upgrade against
 # guest memory (qemu_cpr_bench: a, b, c).
 set terminal pngcairo size 1500,480 font ",10" noenhanced

@@ -3,7 +3,7 @@
 # fragments, later ones overriding earlier ones, with the kernel's own
 # scripts/kconfig/merge_config.sh, and fail if any requested value is not
 # in the final .config (merge_config.sh only warns).
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 obj=$1; shift
 src=${SRC:-$TREE}
 name=$(for f in "$@"; do basename "$f" .config; done | paste -sd+)

@@ -3,10 +3,10 @@
 # series plus test patches, including uncommitted edits): the test kernel,
 # the uapi headers, the kvm selftests (static), our QEMU and the
 # initramfs.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 t0=$(now)
-"$SCRIPTS/kconfig.sh" "$OBJ_TEST" "$TOP/configs/test.config"
+"$STAGES/kconfig.sh" "$OBJ_TEST" "$TOP/configs/test.config"
 stage "test kernel (configs/test.config)"
 run "$LOGS/test-kernel.log" kmake "$OBJ_TEST" bzImage
 run "$LOGS/test-headers.log" kmake "$OBJ_TEST" headers_install
@@ -34,7 +34,7 @@ say "    $(wc -l <"$SELFTESTS/tests.all") selftests built in $(elapsed "$t0") s"
 # is a failed result, not a reason to skip the kernel's tests.
 if [ -d "$QTREE/.git" ]; then
 	t0=$(now)
-	if "$SCRIPTS/qemu-build.sh"; then
+	if "$STAGES/qemu-build.sh"; then
 		result "build: qemu-system-x86_64 (qemu/patches)" build pass "$(elapsed "$t0")"
 	else
 		rm -f "$QOBJ/qemu-system-x86_64"
@@ -42,4 +42,4 @@ if [ -d "$QTREE/.git" ]; then
 	fi
 fi
 
-"$SCRIPTS/initramfs.sh"
+"$STAGES/initramfs.sh"

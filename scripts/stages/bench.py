@@ -11,8 +11,8 @@ latency within 10% from 1 to 64 GiB of guest_memfd (1 GiB populated), and
 at 4 GiB populated at least 1000 times below copying 4 GiB once; the
 blackout of b within 1.2x of a, flat in memory size (10%), and at least
 100x below c at the largest size.  Also writes the data files of
-scripts/bench.gp next to RESULTS_JSON.  Exits non-zero only if the log has
-no measurements; missing a goal is reported, not fatal.
+bench.gp next to RESULTS_JSON.  Exits non-zero only if the log has no
+measurements; missing a goal is reported, not fatal.
 """
 
 import json
@@ -126,7 +126,7 @@ def upgrade_report(up):
 
 
 def write_data(res, out_dir):
-    """Whitespace-separated columns for scripts/bench.gp."""
+    """Whitespace-separated columns for bench.gp."""
     with open(os.path.join(out_dir, "memory.dat"), "w") as f:
         for p in res["memory"]:
             if p["populated_gib"] == 1:

@@ -3,7 +3,7 @@
 # runs them: "tools/testing/kunit/kunit.py run --arch=x86_64
 # --kunitconfig=arch/x86/kvm" on the series alone (no test patches), in
 # QEMU with its default CPU (no SVM, no PSP).  Records one result.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 LOG=$LOGS/kunit-tool.log
 name="kunit.py: --arch=x86_64 --kunitconfig=arch/x86/kvm (series only)"

@@ -4,7 +4,7 @@
 # Installs what building QEMU needs: meson >= 1.5 comes from
 # bookworm-backports, the source from trixie (a deb-src entry this script
 # adds).  Like base.sh, the import happens in a temporary directory.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 . "$TOP/qemu/base.conf"
 
 SOURCES=/etc/apt/sources.list.d/kvm-mig-qemu.sources
@@ -15,7 +15,7 @@ need_root() { [ "$(id -u)" -eq 0 ] || die "$1 (run as root)"; }
 if [ ! -f "$SOURCES" ]; then
 	need_root "QEMU's source and meson need $SOURCES"
 	cat >"$SOURCES" <<'SRC'
-# Added by kvm-mig scripts/qemu-base.sh: QEMU 10.0 source (trixie) and
+# Added by kvm-mig scripts/stages/qemu-base.sh: QEMU 10.0 source (trixie) and
 # meson >= 1.5 (bookworm-backports) for building our QEMU queue.
 Types: deb-src
 URIs: http://deb.debian.org/debian

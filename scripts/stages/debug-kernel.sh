@@ -6,8 +6,8 @@
 # KASAN, list or lockdep report fails the test during which it happened;
 # an unreferenced object after the last test is a failure of its own.
 # Results go to $PARTS, named "debug: ..."; the selftests, their headers
-# and the initramfs must be built already (scripts/build-test.sh).
-. "$(dirname "$0")/common.sh"
+# and the initramfs must be built already (build-test.sh).
+. "$(dirname "$0")/../common.sh"
 
 OUT=$BUILD/debug
 mkdir -p "$OUT"
@@ -24,7 +24,7 @@ TESTS="kvm_vm_move_lock kvm_sev_move kvm_sev_lockout
 stage "debug kernel (configs/test.config + configs/debug.config)"
 t0=$(now)
 # debug.config overrides test.config (KASAN rules out KVM_WERROR).
-if "$SCRIPTS/kconfig.sh" "$OBJ_DEBUG" "$TOP/configs/test.config" \
+if "$STAGES/kconfig.sh" "$OBJ_DEBUG" "$TOP/configs/test.config" \
 	"$TOP/configs/debug.config" &&
 	run "$LOGS/debug-kernel.log" kmake "$OBJ_DEBUG" bzImage; then
 	say "    bzImage built in $(elapsed "$t0") s (log: ${LOGS#"$TOP"/}/debug-kernel.log)"

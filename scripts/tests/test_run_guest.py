@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Unit tests of the pipeline's parsers (run by make check, after the base
-is imported: vm.py parses KTAP with build/linux's kunit_parser.py)."""
+is imported: run_guest.py parses KTAP with build/linux's kunit_parser.py)."""
 
 import base64
 import json
@@ -12,8 +12,9 @@ import tempfile
 import types
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import vm  # noqa: E402
+sys.path.insert(0, os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "stages"))
+import run_guest  # noqa: E402
 
 
 class Ktap(unittest.TestCase):
@@ -21,7 +22,7 @@ class Ktap(unittest.TestCase):
         out = ["TAP version 13", "1..4", "ok 1 a", "not ok 2 b",
                "ok 3 c # SKIP no SEV", "ok 4 d # XFAIL known",
                "# ok 5 commented out", "  ok 1 nested"]
-        self.assertEqual(vm.ktap_counts(out),
+        self.assertEqual(run_guest.ktap_counts(out),
                          {"pass": 2, "fail": 1, "skip": 1})
 
     def test_kunit_suite(self):
@@ -36,17 +37,17 @@ class Ktap(unittest.TestCase):
                      "        ok 1 p1", "        not ok 2 p2",
                      "    not ok 1 param", "    ok 2 two",
                      "    ok 3 three # SKIP why"], "not ok 1 s")
-        r, c, _ = vm.kunit_result("s", res)
+        r, c, _ = run_guest.kunit_result("s", res)
         self.assertEqual(r, "fail")
         self.assertEqual(c, {"pass": 1, "fail": 1, "skip": 1})
-        r, c, _ = vm.kunit_result("s", suite(["    ok 1 a"], "ok 1 s"))
+        r, c, _ = run_guest.kunit_result("s", suite(["    ok 1 a"], "ok 1 s"))
         self.assertEqual((r, c["pass"]), ("pass", 1))
-        r, _, _ = vm.kunit_result("s", suite(["    ok 1 a # SKIP"],
+        r, _, _ = run_guest.kunit_result("s", suite(["    ok 1 a # SKIP"],
                                              "ok 1 s # SKIP"))
         self.assertEqual(r, "skip")
-        r, c, _ = vm.kunit_result("s", suite(["    # module: "], "ok 1 s", 0))
+        r, c, _ = run_guest.kunit_result("s", suite(["    # module: "], "ok 1 s", 0))
         self.assertEqual((r, c), ("pass", {"pass": 0, "fail": 0, "skip": 0}))
-        r, _, why = vm.kunit_result("s", ["garbage"])
+        r, _, why = run_guest.kunit_result("s", ["garbage"])
         self.assertEqual(r, "fail")
         self.assertTrue(why)
 
@@ -56,7 +57,7 @@ class Splats(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", delete=False) as f:
             f.write("\n".join(lines) + "\n")
         try:
-            return vm.console_splats(f.name)
+            return run_guest.console_splats(f.name)
         finally:
             os.unlink(f.name)
 
@@ -86,7 +87,7 @@ class Known(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", delete=False) as f:
             f.write("# comment\n\nfoo_test the reason here\n")
         try:
-            self.assertEqual(vm.load_known(f.name),
+            self.assertEqual(run_guest.load_known(f.name),
                              {"foo_test": "the reason here"})
         finally:
             os.unlink(f.name)
@@ -103,18 +104,18 @@ class Kmemleak(unittest.TestCase):
             "    [<ffffffff81456789>] kvm_vm_ioctl+0x3d2/0x1200"]
 
     def test_clean(self):
-        e = vm.kmemleak_result([""], True)
+        e = run_guest.kmemleak_result([""], True)
         self.assertEqual(e["result"], "pass")
 
     def test_leaks(self):
-        e = vm.kmemleak_result(self.LEAK + self.LEAK, True)
+        e = run_guest.kmemleak_result(self.LEAK + self.LEAK, True)
         self.assertEqual(e["result"], "fail")
         self.assertIn("2 unreferenced object(s)", e["detail"])
         self.assertIn("__kmalloc_noprof+0x1a/0x40 <- kvm_gmem_link+0x8c/0x2f0",
                       e["detail"])
 
     def test_no_kmemleak(self):
-        self.assertEqual(vm.kmemleak_result([], False)["result"], "fail")
+        self.assertEqual(run_guest.kmemleak_result([], False)["result"], "fail")
 
 
 class HangSite(unittest.TestCase):
@@ -133,10 +134,10 @@ class HangSite(unittest.TestCase):
                     "CPU#1\nRAX=0 RIP=ffffffff81000234 RFL=00000246\n"
                     "CPU#2\nRIP=00007f0000001000\n")
         kernel = os.path.join(boot, "bzImage")
-        self.assertEqual(vm.hang_site(regs, kernel),
+        self.assertEqual(run_guest.hang_site(regs, kernel),
                          "default_idle+0x13, kvm_vcpu_halt+0x34, "
                          "user 00007f0000001000")
-        self.assertIn("unknown", vm.hang_site(regs + ".none", kernel))
+        self.assertIn("unknown", run_guest.hang_site(regs + ".none", kernel))
 
 
 # A qemu-system-x86_64 for the tests below: it records its arguments in
@@ -189,7 +190,7 @@ class Reproducer(FakeQemu):
             smp=2, mem="4G", mode="check", test_timeout=300, only=["x"],
             kernel=os.path.join(self.d, "obj 'test'", "bzImage"),
             initrd=os.path.join(self.d, "initramfs.cpio"), out=out)
-        g = vm.Guest(a, 2, "t1")
+        g = run_guest.Guest(a, 2, "t1")
         g.write_reproducer()
         self.assertEqual(os.path.basename(g.script), "qemu-2.sh")
         there = os.path.join(self.d, "again")
@@ -202,7 +203,8 @@ class Reproducer(FakeQemu):
 
 
 class Main(FakeQemu):
-    """vm.py from start to end against a fake QEMU and a scripted guest."""
+    """run_guest.py from start to end against a fake QEMU and a scripted
+    guest."""
 
     def run_vm(self, guest, tests, *args):
         with open(os.path.join(self.d, "guest.json"), "w") as f:
@@ -214,8 +216,9 @@ class Main(FakeQemu):
                 f.write(text)
         parts = os.path.join(self.d, "parts.jsonl")
         p = subprocess.run(
-            [sys.executable, vm.__file__, "--out", os.path.join(self.d, "vm"),
-             "--parts", parts, "--kernel", os.path.join(self.d, "bzImage"),
+            [sys.executable, run_guest.__file__,
+             "--out", os.path.join(self.d, "vm"), "--parts", parts,
+             "--kernel", os.path.join(self.d, "bzImage"),
              "--initrd", os.path.join(self.d, "initramfs.cpio"),
              "--tests", os.path.join(self.d, "tests.list"),
              "--known", os.path.join(self.d, "known")] + list(args),
